@@ -1,0 +1,45 @@
+"""The Flink configuration as a ConfigMap mounted at /opt/flink/conf."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from .flink_config import RenderedConfig, render_config
+from .meta import TYPE_PREFIX, ensure_valid, object_metadata
+from .naming import ClusterNames
+from .spec import FlinkClusterSpec
+
+
+class FlinkConfiguration(pulumi.ComponentResource):
+    """A ConfigMap with the rendered Flink config file and the console log4j config.
+
+    ``rendered`` holds the same text as plain Python values, and
+    ``rendered.checksum`` goes on pod templates so that a config change rolls
+    the pods.
+    """
+
+    rendered: RenderedConfig
+    config_map: k8s.core.v1.ConfigMap
+    config_map_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        spec: FlinkClusterSpec,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        ensure_valid(spec)
+        rendered = render_config(spec)
+        super().__init__(f"{TYPE_PREFIX}:FlinkConfiguration", name, None, opts)
+        self.rendered = rendered
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata=object_metadata(spec, ClusterNames(spec.name).config_map, "configuration"),
+            data=dict(rendered.files),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.config_map_name = self.config_map.metadata.name
+        self.register_outputs({"configMapName": self.config_map_name})

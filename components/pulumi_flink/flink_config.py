@@ -1,0 +1,187 @@
+"""Flink configuration rendered from the spec, for the chosen Flink version.
+
+Pure functions: spec in, configuration (a flat key/value mapping and the text
+of the config files) out. Kubernetes objects are built from this, never the
+other way round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import yaml
+
+from .naming import ClusterNames
+from .spec import ConfigValue, FlinkClusterSpec
+from .versions import FlinkVersion
+
+CONF_DIR = "/opt/flink/conf"
+LOG4J_CONSOLE_FILE = "log4j-console.properties"
+
+# The official image's own configuration carried these on Java 17; a mounted
+# ConfigMap replaces it, and without them the cluster starts but every job
+# submission fails on reflective access. Flink 1.18 to 2.0 also export
+# sun.net.util; 2.1 dropped it.
+_JAVA17_MODULE_OPTIONS = (
+    "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+    "--add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED",
+    "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+    "--add-exports=jdk.compiler/com.sun.tools.javac.parser=ALL-UNNAMED",
+    "--add-exports=jdk.compiler/com.sun.tools.javac.tree=ALL-UNNAMED",
+    "--add-exports=jdk.compiler/com.sun.tools.javac.util=ALL-UNNAMED",
+    "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+    "--add-opens=java.base/java.net=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+    "--add-opens=java.base/java.text=ALL-UNNAMED",
+    "--add-opens=java.base/java.time=ALL-UNNAMED",
+    "--add-opens=java.base/java.util=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED",
+)
+
+
+def java_module_options(version: FlinkVersion) -> tuple[str, ...]:
+    if version.java_release < 17:
+        return ()
+    if (1, 18) <= version.minor_key <= (2, 0):
+        return ("--add-exports=java.base/sun.net.util=ALL-UNNAMED", *_JAVA17_MODULE_OPTIONS)
+    return _JAVA17_MODULE_OPTIONS
+
+
+# Keys the library sets itself, each with the spec field to use instead.
+MANAGED_KEYS: dict[str, str] = {
+    "jobmanager.rpc.address": "(derived from name: the JobManager Service)",
+    "jobmanager.rpc.port": "ports.rpc",
+    "jobmanager.bind-host": "(always 0.0.0.0 in a pod)",
+    "taskmanager.bind-host": "(always 0.0.0.0 in a pod)",
+    "rest.port": "ports.rest",
+    "rest.address": "(derived from name: the REST Service)",
+    "rest.bind-address": "(always 0.0.0.0 in a pod)",
+    "rest.bind-port": "ports.rest",
+    "blob.server.port": "ports.blob",
+    "taskmanager.rpc.port": "ports.taskManagerRpc",
+    "taskmanager.data.port": "ports.taskManagerData",
+    "taskmanager.numberOfTaskSlots": "taskManager.slots",
+    "parallelism.default": "parallelism",
+    "jobmanager.memory.process.size": "jobManager.memory",
+    "jobmanager.memory.flink.size": "jobManager.memory",
+    "jobmanager.memory.heap.size": "jobManager.memory",
+    "jobmanager.heap.size": "jobManager.memory",
+    "jobmanager.heap.mb": "jobManager.memory",
+    "taskmanager.memory.process.size": "taskManager.memory",
+    "taskmanager.memory.flink.size": "taskManager.memory",
+    "taskmanager.memory.task.heap.size": "taskManager.memory",
+    "taskmanager.heap.size": "taskManager.memory",
+    "taskmanager.heap.mb": "taskManager.memory",
+    "env.java.opts": "jvmOptions",
+    "env.java.opts.all": "jvmOptions",
+}
+
+
+@dataclass(frozen=True)
+class RenderedConfig:
+    """The configuration of one cluster: flat keys and the files in the ConfigMap."""
+
+    file_name: str
+    values: Mapping[str, ConfigValue]
+    files: Mapping[str, str]
+
+    @property
+    def checksum(self) -> str:
+        """Changes whenever any file changes; put on pod templates to roll the pods."""
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
+        return digest.hexdigest()
+
+
+def flink_values(spec: FlinkClusterSpec) -> dict[str, ConfigValue]:
+    """The flat Flink configuration of a standalone session cluster."""
+    names = ClusterNames(spec.name)
+    version = spec.version
+    jvm_options = " ".join((*java_module_options(version), *spec.jvm_options))
+    values: dict[str, ConfigValue] = {
+        "jobmanager.rpc.address": names.jobmanager_service,
+        "jobmanager.rpc.port": spec.ports.rpc,
+        "jobmanager.bind-host": "0.0.0.0",
+        "taskmanager.bind-host": "0.0.0.0",
+        "rest.address": names.rest_service,
+        "rest.port": spec.ports.rest,
+        "rest.bind-address": "0.0.0.0",
+        "blob.server.port": spec.ports.blob,
+        "taskmanager.rpc.port": spec.ports.task_manager_rpc,
+        "taskmanager.data.port": spec.ports.task_manager_data,
+        "taskmanager.numberOfTaskSlots": spec.task_manager.slots,
+        "parallelism.default": spec.parallelism,
+        "jobmanager.memory.process.size": f"{spec.job_manager.memory_mib}m",
+        "taskmanager.memory.process.size": f"{spec.task_manager.memory_mib}m",
+        "jobmanager.execution.failover-strategy": "region",
+    }
+    if jvm_options:
+        values[version.jvm_options_key] = jvm_options
+    for key, value in spec.flink_configuration.items():
+        values.setdefault(key, value)
+    return dict(sorted(values.items()))
+
+
+def _flat_value(value: ConfigValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_flink_conf_yaml(values: Mapping[str, ConfigValue]) -> str:
+    """Legacy ``flink-conf.yaml``: one ``key: value`` a line, read by Flink's own line parser."""
+    return "".join(f"{key}: {_flat_value(value)}\n" for key, value in values.items())
+
+
+def render_config_yaml(values: Mapping[str, ConfigValue]) -> str:
+    """``config.yaml``: standard YAML, flat dotted keys (Flink accepts them as well as nesting)."""
+    return yaml.safe_dump(dict(values), sort_keys=True, default_flow_style=False, width=1 << 16)
+
+
+LOG4J_CONSOLE = """\
+# Logs go to the container's stdout, for kubectl logs and the cluster's log shipper.
+monitorInterval = 30
+rootLogger.level = ${env:ROOT_LOG_LEVEL:-INFO}
+rootLogger.appenderRef.console.ref = ConsoleAppender
+logger.pekko.name = org.apache.pekko
+logger.pekko.level = INFO
+logger.akka.name = akka
+logger.akka.level = INFO
+logger.kafka.name = org.apache.kafka
+logger.kafka.level = INFO
+logger.hadoop.name = org.apache.hadoop
+logger.hadoop.level = INFO
+logger.zookeeper.name = org.apache.zookeeper
+logger.zookeeper.level = INFO
+logger.shaded_zookeeper.name = org.apache.flink.shaded.zookeeper3
+logger.shaded_zookeeper.level = INFO
+# Netty logs a harmless warning for every closed channel.
+logger.netty.name = org.jboss.netty.channel.DefaultChannelPipeline
+logger.netty.level = OFF
+appender.console.name = ConsoleAppender
+appender.console.type = CONSOLE
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n
+"""
+
+
+def render_config(spec: FlinkClusterSpec) -> RenderedConfig:
+    values = flink_values(spec)
+    file_name = spec.resolved_config_file
+    text = (
+        render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
+    )
+    return RenderedConfig(
+        file_name=file_name,
+        values=values,
+        files={file_name: text, LOG4J_CONSOLE_FILE: LOG4J_CONSOLE},
+    )

@@ -1,0 +1,28 @@
+"""Object metadata and the checks every component runs before registering anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import raise_if_any
+from .naming import common_labels
+from .spec import FlinkClusterSpec
+from .validation import check_cluster
+
+TYPE_PREFIX = "flink:index"
+
+
+def object_metadata(spec: FlinkClusterSpec, name: str, component: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {
+        "name": name,
+        "namespace": spec.namespace,
+        "labels": common_labels(spec.name, component, str(spec.version), spec.labels),
+    }
+    if spec.annotations:
+        metadata["annotations"] = dict(spec.annotations)
+    return metadata
+
+
+def ensure_valid(spec: FlinkClusterSpec) -> None:
+    """Raise FlinkSpecError for any cross-field problem; call before registering anything."""
+    raise_if_any(check_cluster(spec))

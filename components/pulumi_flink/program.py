@@ -1,0 +1,113 @@
+"""The stack program: stack config in, Flink clusters out.
+
+Shared by ``stacks/__main__.py`` (``pulumi up``) and the offline renderer, so
+both read, validate and build a stack the same way. The whole stack config is
+validated before the first resource is registered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from .cluster import FlinkCluster
+from .errors import FlinkSpecError, Problem
+from .spec import FlinkClusterSpec
+from .validation import check_cluster, cluster_warnings
+
+PROJECT = "pulumi-flink"
+KNOWN_KEYS = {"clusters": "the list of Flink clusters of this stack"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    clusters: tuple[FlinkClusterSpec, ...]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for spec in self.clusters for w in cluster_warnings(spec)]
+
+
+def _decode(value: Any) -> Any:
+    # Under `pulumi up` object values arrive as JSON text.
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> StackConfig:
+    """Validate a stack's ``config:`` block (``project:key`` → value); raise every problem at once."""
+    problems: list[Problem] = []
+    prefix = f"{project}:"
+    for key in sorted(config):
+        if key.startswith(prefix) and key[len(prefix):] not in KNOWN_KEYS:
+            known = ", ".join(f"{prefix}{k}" for k in KNOWN_KEYS)
+            problems.append(Problem(key, "unknown stack config key.", f"use one of: {known}"))
+    raw = _decode(config.get(f"{prefix}clusters"))
+    if raw is None:
+        problems.append(Problem(f"{prefix}clusters", "no clusters are configured.",
+                                "add a list of clusters, each with at least name and flinkVersion"))
+        raise FlinkSpecError(problems)
+    if not isinstance(raw, list) or not raw:
+        problems.append(Problem(f"{prefix}clusters", "expected a non-empty list of clusters.",
+                                "write one YAML list item per cluster"))
+        raise FlinkSpecError(problems)
+
+    specs: list[FlinkClusterSpec] = []
+    for index, item in enumerate(raw):
+        path = f"clusters[{index}]"
+        try:
+            spec = FlinkClusterSpec.parse(item, path)
+        except FlinkSpecError as exc:
+            problems += exc.problems
+            continue
+        problems += [p.prefixed(path) for p in check_cluster(spec)]
+        specs.append(spec)
+
+    seen: dict[str, int] = {}
+    for index, spec in enumerate(specs):
+        if spec.name in seen:
+            problems.append(Problem(f"clusters[{index}].name",
+                                    f"{spec.name!r} is already the name of clusters[{seen[spec.name]}].",
+                                    "give every cluster of a stack its own name"))
+        seen.setdefault(spec.name, index)
+    if problems:
+        raise FlinkSpecError(problems)
+    return StackConfig(tuple(specs))
+
+
+def current_stack_config() -> dict[str, Any]:
+    """Every config value of the running Pulumi program, as ``project:key`` → value."""
+    from pulumi.runtime import config as runtime_config
+
+    values = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    return values
+
+
+def build_stack(
+    stack: StackConfig, opts: pulumi.ResourceOptions | None = None
+) -> dict[str, FlinkCluster]:
+    clusters = {spec.name: FlinkCluster(spec.name, spec, opts=opts) for spec in stack.clusters}
+    pulumi.export("clusters", {
+        name: {
+            "namespace": cluster.namespace,
+            "jobmanagerService": cluster.jobmanager_service_name,
+            "restEndpoint": cluster.rest_endpoint,
+            "clusterId": cluster.cluster_id,
+        }
+        for name, cluster in clusters.items()
+    })
+    return clusters
+
+
+def main() -> None:
+    """Entry point of ``stacks/__main__.py``."""
+    build_stack(parse_stack_config(current_stack_config(), pulumi.get_project()))

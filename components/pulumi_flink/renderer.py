@@ -1,0 +1,154 @@
+"""Offline render: run a stack program in-process under Pulumi's mock mode.
+
+No CLI, no cluster, no state. Every registered resource is recorded with its
+inputs (as the engine would receive them), its parent, its provider and its
+dependencies, so the render can be written as manifests, summarised, and
+checked for the waits it would cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.settings import SETTINGS
+
+from .program import PROJECT, StackConfig, build_stack
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    inputs: dict[str, Any]
+    parent: str
+    provider: str
+    dependencies: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Render:
+    """Everything one program registered, in registration order."""
+
+    resources: list[RecordedResource] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+    def kubernetes_objects(self) -> list[dict[str, Any]]:
+        """Manifests of every Kubernetes object, sorted by namespace, kind and name."""
+        objects = [
+            manifest_from_inputs(r.inputs)
+            for r in self.resources
+            if r.custom and r.type.startswith("kubernetes:") and not r.type.startswith("pulumi:providers:")
+        ]
+        return sorted(objects, key=_object_sort_key)
+
+    def wait_chain(self) -> list[str]:
+        """The longest chain of resources that each wait for the one before (by explicit or Output dependency)."""
+        by_urn = self.by_urn
+        memo: dict[str, list[str]] = {}
+
+        def longest(urn: str) -> list[str]:
+            if urn not in memo:
+                deps = [d for d in by_urn[urn].dependencies if d in by_urn and by_urn[d].custom]
+                best = max((longest(d) for d in deps), key=len, default=[])
+                memo[urn] = [*best, urn]
+            return memo[urn]
+
+        customs = [r.urn for r in self.resources if r.custom]
+        return max((longest(u) for u in customs), key=len, default=[])
+
+
+def _object_sort_key(obj: Mapping[str, Any]) -> tuple[str, str, str]:
+    meta = obj.get("metadata", {})
+    return (meta.get("namespace", ""), obj.get("kind", ""), meta.get("name", ""))
+
+
+def _plain(value: Any) -> Any:
+    """Wire form back to manifest form: integral floats become ints, unset values vanish."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(value[k]) for k in sorted(value) if value[k] is not None}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def manifest_from_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    plain = _plain(dict(inputs))
+    ordered = {key: plain[key] for key in ("apiVersion", "kind", "metadata") if key in plain}
+    ordered.update({k: v for k, v in sorted(plain.items()) if k not in ordered})
+    return ordered
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Return the inputs as the state, with the Kubernetes name as the id."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        metadata = args.inputs.get("metadata") or {}
+        identity = metadata.get("name") if isinstance(metadata, dict) else None
+        return f"{identity or args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks, render: Render) -> None:
+        super().__init__(mocks)
+        self.render = render
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the engine's RPC name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = self.resources[response.urn].state if response.urn in self.resources else {}
+            self.render.resources.append(RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                inputs=dict(inputs),
+                parent=request.parent,
+                provider=request.provider,
+                dependencies=tuple(request.dependencies),
+                aliases=tuple(str(a) for a in request.aliasURNs),
+            ))
+        return response
+
+
+def run_program(
+    program: Callable[[], Any], project: str = PROJECT, stack: str = "render"
+) -> Render:
+    """Run ``program`` under mocks (not a preview, so every ``apply`` runs) and record it."""
+    render = Render()
+    mocks = _Mocks()
+    monitor = _RecordingMonitor(mocks, render)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    def body() -> None:
+        result = program()
+        _sync_await(pulumi.Output.from_input(result).future())
+
+    _sync_await(run_pulumi_func(body))
+    return render
+
+
+def render_stack(stack: StackConfig, stack_name: str = "render", project: str = PROJECT) -> Render:
+    """Build a validated stack config under mocks; never touches a cluster."""
+    render = run_program(lambda: build_stack(stack) and None, project=project, stack=stack_name)
+    render.warnings = stack.warnings
+    return render

@@ -1,0 +1,415 @@
+"""The typed spec of one Flink cluster, and the parsing of it.
+
+Keys are camelCase as a user writes them in stack config (``taskManager``);
+Python callers may use the snake_case names (``task_manager``) as well. Every
+optional field has a default, documented on the field as the behaviour it
+gives. Unknown keys and wrong types are refused with the key's path.
+
+Structure and single-field rules live here; rules that span fields (Flink's
+memory model, keys the library manages) live in ``validation``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from .errors import FlinkSpecError, Problem
+from .quantities import cpu_millicores, memory_mebibytes
+from .versions import FlinkVersion
+
+# Long enough for real names, short enough that the longest derived object
+# name ("<name>-taskmanager") stays a valid 63-character DNS label.
+MAX_CLUSTER_NAME = 40
+
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+ConfigValue = str | int | float | bool
+
+
+def _check_dns1035(value: str, what: str, max_len: int = 63) -> str:
+    if len(value) > max_len or not _DNS1035.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid {what}: use at most {max_len} lowercase letters, digits "
+            "and '-', starting with a letter and ending with a letter or digit "
+            "(e.g. 'analytics')"
+        )
+    return value
+
+
+def _check_dns1123(value: str, what: str) -> str:
+    if len(value) > 63 or not _DNS1123.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and "
+            "'-', starting and ending with a letter or digit"
+        )
+    return value
+
+
+def _check_label_key(key: str) -> None:
+    prefix, _, name = key.rpartition("/")
+    if (prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix))) or (
+        len(name) > 63 or not _LABEL_NAME.match(name)
+    ):
+        raise ValueError(
+            f"{key!r} is not a valid label or annotation key: write 'name' or 'prefix/name', "
+            "the name at most 63 letters, digits, '-', '_' or '.'"
+        )
+
+
+class SpecModel(BaseModel):
+    """Base of every spec part: strict types, camelCase keys, unknown keys refused.
+
+    Construction raises ``FlinkSpecError`` (never pydantic's own error), so
+    Python callers and stack config get the same messages.
+    """
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise spec_error_from_pydantic(exc) from None
+
+    @classmethod
+    def parse(cls, data: Any, path: str = "") -> Self:
+        """Validate plain data (e.g. stack config); errors carry ``path`` as prefix."""
+        if not isinstance(data, dict):
+            raise FlinkSpecError(
+                [Problem(path, f"expected a mapping of keys to values, got {_kind(data)}",
+                         "write the section as YAML keys and values")]
+            )
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise spec_error_from_pydantic(exc).prefixed(path) from None
+        except FlinkSpecError as exc:
+            raise exc.prefixed(path) from None
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number",
+            bool: "a boolean", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+_TYPE_FIXES = {
+    "int_type": "write a whole number without quotes",
+    "float_type": "write a number without quotes",
+    "string_type": "write a string (quote it in YAML if it looks like a number)",
+    "bool_type": "write true or false without quotes",
+    "dict_type": "write a mapping of keys to values",
+    "model_type": "write a mapping of keys to values",
+    "list_type": "write a list",
+    "extra_forbidden": "remove it, or check its spelling against the documented keys",
+    "literal_error": "use one of the values listed",
+    "missing": "set it; it has no default",
+    "greater_than_equal": "raise it",
+    "greater_than": "raise it",
+    "less_than_equal": "lower it",
+    "less_than": "lower it",
+}
+
+
+def format_loc(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def spec_error_from_pydantic(exc: ValidationError) -> FlinkSpecError:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+        message = err["msg"]
+        fix = _TYPE_FIXES.get(err["type"], "")
+        if err["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+            message, _, fix = message.partition(" Fix: ")
+        elif err["type"] == "extra_forbidden":
+            message = "unknown key"
+        problems.append(Problem(format_loc(loc), message, fix))
+    return FlinkSpecError(problems)
+
+
+def _fix(message: str, fix: str) -> ValueError:
+    return ValueError(f"{message} Fix: {fix}")
+
+
+class Resources(SpecModel):
+    """CPU and memory of one Flink process's container."""
+
+    cpu: str = "1"
+    """CPU request, and limit, as a Kubernetes quantity ('1', '500m')."""
+
+    memory: str = "1600Mi"
+    """Container memory request and limit, and Flink's process size: one number, in whole MiB."""
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        try:
+            cpu_millicores(value)
+        except ValueError as exc:
+            raise _fix(f"{exc}.", "write a positive CPU quantity such as '1', '2' or '500m'") from None
+        return value
+
+    @field_validator("memory")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        try:
+            memory_mebibytes(value)
+        except ValueError as exc:
+            raise _fix(f"{exc}.", "write a positive memory quantity such as '2Gi' or '1600Mi'") from None
+        return value
+
+    @property
+    def cpu_millicores(self) -> int:
+        return cpu_millicores(self.cpu)
+
+    @property
+    def memory_mib(self) -> int:
+        return memory_mebibytes(self.memory)
+
+
+class JobManagerSpec(Resources):
+    """The JobManager. Defaults: 1 CPU, 1600Mi (Flink's own default process size), 1 replica."""
+
+    replicas: int = Field(default=1, ge=1)
+    """JobManager pods. More than one is a standby and needs high availability."""
+
+
+class TaskManagerSpec(Resources):
+    """The TaskManagers. Defaults: 1 CPU, 1728Mi (Flink's default), 1 replica, 1 slot."""
+
+    memory: str = "1728Mi"
+    replicas: int = Field(default=1, ge=1)
+    """TaskManager pods in the Deployment."""
+    slots: int = Field(default=1, ge=1)
+    """``taskmanager.numberOfTaskSlots``: parallel task slots per TaskManager."""
+
+
+class Ports(SpecModel):
+    """Container ports. Defaults are those of Flink's own Kubernetes examples."""
+
+    rpc: int = Field(default=6123, ge=1, le=65535)
+    """``jobmanager.rpc.port``."""
+    blob: int = Field(default=6124, ge=1, le=65535)
+    """``blob.server.port``: fixed, so the internal Service can carry it."""
+    rest: int = Field(default=8081, ge=1, le=65535)
+    """``rest.port``: REST API and web UI."""
+    task_manager_rpc: int = Field(default=6122, ge=1, le=65535)
+    """``taskmanager.rpc.port``."""
+    task_manager_data: int = Field(default=6121, ge=1, le=65535)
+    """``taskmanager.data.port``: fixed instead of Flink's random port, so policies can name it."""
+
+    @property
+    def jobmanager_ports(self) -> dict[str, int]:
+        return {"rpc": self.rpc, "blob": self.blob, "rest": self.rest}
+
+    @property
+    def taskmanager_ports(self) -> dict[str, int]:
+        return {"rpc": self.task_manager_rpc, "data": self.task_manager_data}
+
+
+class RestSpec(SpecModel):
+    """How the REST endpoint (API and web UI) is exposed. Default: a ClusterIP Service."""
+
+    exposure: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    node_port: int | None = Field(default=None, ge=30000, le=32767)
+    """Fixed node port, with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
+    annotations: dict[str, str] = {}
+    """Annotations on the REST Service, e.g. for a cloud load balancer."""
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            _check_label_key(key)
+        return value
+
+
+class PodOptions(SpecModel):
+    """Hooks applied to every Flink pod (JobManager and TaskManager).
+
+    Entries are plain Kubernetes objects in their YAML form (camelCase keys)
+    and reach the pod spec unchanged. Defaults: none of each.
+    """
+
+    env: list[dict[str, Any]] = []
+    """Extra container env entries (``name`` and ``value`` or ``valueFrom``)."""
+    volumes: list[dict[str, Any]] = []
+    volume_mounts: list[dict[str, Any]] = []
+    node_selector: dict[str, str] = {}
+    tolerations: list[dict[str, Any]] = []
+    affinity: dict[str, Any] | None = None
+    image_pull_secrets: list[str] = []
+    """Names of Secrets in the namespace used to pull the image."""
+    service_account_name: str | None = None
+    """Use this existing ServiceAccount; unset creates ``<name>-flink``."""
+
+    @field_validator("env", "volumes")
+    @classmethod
+    def _named(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _require_keys(value, ("name",))
+        _require_unique(value, "name")
+        return value
+
+    @field_validator("volume_mounts")
+    @classmethod
+    def _mounts(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _require_keys(value, ("name", "mountPath"))
+        _require_unique(value, "mountPath")
+        return value
+
+    @field_validator("image_pull_secrets")
+    @classmethod
+    def _pull_secrets(cls, value: list[str]) -> list[str]:
+        for name in value:
+            _check_dns1123(name, "Secret name")
+        return value
+
+    @field_validator("service_account_name")
+    @classmethod
+    def _service_account(cls, value: str | None) -> str | None:
+        return value if value is None else _check_dns1123(value, "ServiceAccount name")
+
+
+def _require_keys(entries: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+    for index, entry in enumerate(entries):
+        for key in keys:
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise _fix(f"entry [{index}] has no {key!r}.", f"give every entry a {key!r}")
+
+
+def _require_unique(entries: list[dict[str, Any]], key: str) -> None:
+    values = [entry[key] for entry in entries]
+    duplicates = sorted({v for v in values if values.count(v) > 1})
+    if duplicates:
+        raise _fix(f"{key} {duplicates} appears more than once.", f"give each entry its own {key}")
+
+
+class FlinkClusterSpec(SpecModel):
+    """One Flink cluster on Kubernetes: a standalone session cluster.
+
+    Only ``name`` and ``flinkVersion`` are required. The version has no default
+    on purpose: a library upgrade must never move a running cluster to a new
+    Flink release.
+    """
+
+    name: str
+    """Cluster name: the prefix of every Kubernetes object and the ``app.kubernetes.io/instance`` label."""
+    flink_version: str
+    """Flink release, 'MAJOR.MINOR' or 'MAJOR.MINOR.PATCH' (1.14 to 2.3)."""
+    namespace: str = "default"
+    """Namespace of every object. It must already exist."""
+    image: str | None = None
+    """Container image; unset uses the official ``flink:<flinkVersion>-java17`` (``-java11`` before 1.18)."""
+    image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    config_file: Literal["auto", "flink-conf.yaml", "config.yaml"] = "auto"
+    """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
+    ``config.yaml`` may be chosen from 1.19 on."""
+    job_manager: JobManagerSpec = JobManagerSpec()
+    task_manager: TaskManagerSpec = TaskManagerSpec()
+    parallelism: int = Field(default=1, ge=1)
+    """``parallelism.default`` for jobs that set none."""
+    ports: Ports = Ports()
+    rest: RestSpec = RestSpec()
+    flink_configuration: dict[str, ConfigValue] = {}
+    """Extra Flink configuration, flat keys. Keys the library manages are refused, naming the field to use."""
+    jvm_options: list[str] = []
+    """JVM options appended after the ones Flink needs on Java 17 (``env.java.opts.all``)."""
+    labels: dict[str, str] = {}
+    """Extra labels on every object and pod."""
+    annotations: dict[str, str] = {}
+    """Extra annotations on every object and pod."""
+    pod: PodOptions = PodOptions()
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_dns1035(value, "cluster name", MAX_CLUSTER_NAME)
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, value: str) -> str:
+        return _check_dns1123(value, "namespace")
+
+    @field_validator("flink_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        try:
+            FlinkVersion.parse(value)
+        except ValueError as exc:
+            raise _fix(f"{exc}.", "pick a supported release, e.g. '1.20' or '2.3'") from None
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(c.isspace() for c in value)):
+            raise _fix(f"{value!r} is not an image reference.", "write e.g. 'flink:1.20-java17'")
+        return value
+
+    @field_validator("labels", "annotations")
+    @classmethod
+    def _meta(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            _check_label_key(key)
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _label_values(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if len(text) > 63 or not _LABEL_VALUE.match(text):
+                raise _fix(
+                    f"label {key}={text!r} has an invalid value.",
+                    "use at most 63 letters, digits, '-', '_' or '.', starting and ending "
+                    "with a letter or digit",
+                )
+        return value
+
+    @field_validator("flink_configuration")
+    @classmethod
+    def _config_values(cls, value: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
+        for key, item in value.items():
+            if not key or any(c.isspace() for c in key):
+                raise _fix(f"{key!r} is not a Flink configuration key.", "write a dotted key such as 'state.backend.type'")
+            if isinstance(item, str) and ("\n" in item or "\r" in item):
+                raise _fix(f"the value of {key!r} spans lines.", "write it on one line")
+        return value
+
+    @property
+    def version(self) -> FlinkVersion:
+        return FlinkVersion.parse(self.flink_version)
+
+    @property
+    def resolved_image(self) -> str:
+        return self.image or self.version.default_image
+
+    @property
+    def resolved_config_file(self) -> str:
+        return self.version.default_config_file if self.config_file == "auto" else self.config_file
+
+    @property
+    def total_slots(self) -> int:
+        return self.task_manager.replicas * self.task_manager.slots
