@@ -56,8 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     source = render.add_mutually_exclusive_group(required=True)
     source.add_argument("--stack", help="stack name: reads STACKS_DIR/Pulumi.<stack>.yaml")
     source.add_argument("--config", type=Path, help="any stack config file")
-    render.add_argument("--stacks-dir", type=Path, default=Path("stacks"),
-                        help="folder of the stack config files (default: stacks)")
+    render.add_argument(
+        "--stacks-dir",
+        type=Path,
+        default=Path("stacks"),
+        help="folder of the stack config files (default: stacks)",
+    )
     render.add_argument("--out", type=Path, help="output folder (default: rendered/<stack>)")
     return parser
 

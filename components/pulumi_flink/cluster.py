@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 
 from .configuration import FlinkConfiguration
@@ -42,7 +40,7 @@ class FlinkCluster(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:FlinkCluster", name, None, opts)
@@ -72,10 +70,12 @@ class FlinkCluster(pulumi.ComponentResource):
             lambda parts: f"http://{parts[0]}.{parts[1]}.svc:{spec.ports.rest}"
         )
         self.cluster_id = pulumi.Output.from_input(spec.name)
-        self.register_outputs({
-            "namespace": self.namespace,
-            "jobmanagerServiceName": self.jobmanager_service_name,
-            "restServiceName": self.rest_service_name,
-            "restEndpoint": self.rest_endpoint,
-            "clusterId": self.cluster_id,
-        })
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "jobmanagerServiceName": self.jobmanager_service_name,
+                "restServiceName": self.rest_service_name,
+                "restEndpoint": self.rest_endpoint,
+                "clusterId": self.cluster_id,
+            }
+        )

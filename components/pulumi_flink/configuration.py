@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .flink_config import RenderedConfig, render_config
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata
+from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import ClusterNames
 from .spec import FlinkClusterSpec
 
@@ -29,7 +27,7 @@ class FlinkConfiguration(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
         rendered = render_config(spec)
@@ -37,7 +35,7 @@ class FlinkConfiguration(pulumi.ComponentResource):
         self.rendered = rendered
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata=object_metadata(spec, ClusterNames(spec.name).config_map, "configuration"),
+            metadata=wire(object_metadata(spec, ClusterNames(spec.name).config_map, "configuration")),
             data=dict(rendered.files),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -37,11 +37,12 @@ class Problem:
         return text
 
 
-class FlinkSpecError(pulumi.RunError):
+class FlinkSpecError(pulumi.RunError, ValueError):
     """Bad input to pulumi-flink.
 
     A ``pulumi.RunError``, so ``pulumi up`` prints the message without a
-    Python traceback.
+    Python traceback; a ``ValueError``, so a spec part that fails inside a
+    larger spec keeps its problems (the parent prefixes their paths).
     """
 
     def __init__(self, problems: Sequence[Problem]) -> None:

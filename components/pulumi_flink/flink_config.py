@@ -177,9 +177,7 @@ appender.console.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m
 def render_config(spec: FlinkClusterSpec) -> RenderedConfig:
     values = flink_values(spec)
     file_name = spec.resolved_config_file
-    text = (
-        render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
-    )
+    text = render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
     return RenderedConfig(
         file_name=file_name,
         values=values,

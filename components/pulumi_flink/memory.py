@@ -87,8 +87,15 @@ def taskmanager_memory(process_mib: int, config: ConfigMap) -> TaskManagerMemory
             f"and managed memory the task heap would be {task_heap // MIB}Mi"
         )
     return TaskManagerMemory(
-        process, overhead, metaspace, framework_heap, framework_off_heap, task_off_heap,
-        network, managed, task_heap,
+        process,
+        overhead,
+        metaspace,
+        framework_heap,
+        framework_off_heap,
+        task_off_heap,
+        network,
+        managed,
+        task_heap,
     )
 
 

@@ -26,3 +26,12 @@ def object_metadata(spec: FlinkClusterSpec, name: str, component: str) -> dict[s
 def ensure_valid(spec: FlinkClusterSpec) -> None:
     """Raise FlinkSpecError for any cross-field problem; call before registering anything."""
     raise_if_any(check_cluster(spec))
+
+
+def wire(obj: Any) -> Any:
+    """Pass a Kubernetes object part in its YAML form (camelCase keys).
+
+    pulumi-kubernetes sends such dicts to the engine unchanged; its type stubs
+    only describe the snake_case Python form, hence ``Any``.
+    """
+    return obj

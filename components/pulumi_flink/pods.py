@@ -75,9 +75,7 @@ def flink_container(spec: FlinkClusterSpec, role: ProcessRole) -> Obj:
         "image": spec.resolved_image,
         "imagePullPolicy": spec.image_pull_policy,
         "args": list(role.args),
-        "ports": [
-            {"name": name, "containerPort": port, "protocol": "TCP"} for name, port in role.ports
-        ],
+        "ports": [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in role.ports],
         "resources": container_resources(role.resources),
         "volumeMounts": [config_mount(), *spec.pod.volume_mounts],
     }

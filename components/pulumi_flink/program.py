@@ -47,17 +47,27 @@ def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> Sta
     problems: list[Problem] = []
     prefix = f"{project}:"
     for key in sorted(config):
-        if key.startswith(prefix) and key[len(prefix):] not in KNOWN_KEYS:
+        if key.startswith(prefix) and key[len(prefix) :] not in KNOWN_KEYS:
             known = ", ".join(f"{prefix}{k}" for k in KNOWN_KEYS)
             problems.append(Problem(key, "unknown stack config key.", f"use one of: {known}"))
     raw = _decode(config.get(f"{prefix}clusters"))
     if raw is None:
-        problems.append(Problem(f"{prefix}clusters", "no clusters are configured.",
-                                "add a list of clusters, each with at least name and flinkVersion"))
+        problems.append(
+            Problem(
+                f"{prefix}clusters",
+                "no clusters are configured.",
+                "add a list of clusters, each with at least name and flinkVersion",
+            )
+        )
         raise FlinkSpecError(problems)
     if not isinstance(raw, list) or not raw:
-        problems.append(Problem(f"{prefix}clusters", "expected a non-empty list of clusters.",
-                                "write one YAML list item per cluster"))
+        problems.append(
+            Problem(
+                f"{prefix}clusters",
+                "expected a non-empty list of clusters.",
+                "write one YAML list item per cluster",
+            )
+        )
         raise FlinkSpecError(problems)
 
     specs: list[FlinkClusterSpec] = []
@@ -74,9 +84,13 @@ def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> Sta
     seen: dict[str, int] = {}
     for index, spec in enumerate(specs):
         if spec.name in seen:
-            problems.append(Problem(f"clusters[{index}].name",
-                                    f"{spec.name!r} is already the name of clusters[{seen[spec.name]}].",
-                                    "give every cluster of a stack its own name"))
+            problems.append(
+                Problem(
+                    f"clusters[{index}].name",
+                    f"{spec.name!r} is already the name of clusters[{seen[spec.name]}].",
+                    "give every cluster of a stack its own name",
+                )
+            )
         seen.setdefault(spec.name, index)
     if problems:
         raise FlinkSpecError(problems)
@@ -92,19 +106,20 @@ def current_stack_config() -> dict[str, Any]:
     return values
 
 
-def build_stack(
-    stack: StackConfig, opts: pulumi.ResourceOptions | None = None
-) -> dict[str, FlinkCluster]:
+def build_stack(stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> dict[str, FlinkCluster]:
     clusters = {spec.name: FlinkCluster(spec.name, spec, opts=opts) for spec in stack.clusters}
-    pulumi.export("clusters", {
-        name: {
-            "namespace": cluster.namespace,
-            "jobmanagerService": cluster.jobmanager_service_name,
-            "restEndpoint": cluster.rest_endpoint,
-            "clusterId": cluster.cluster_id,
-        }
-        for name, cluster in clusters.items()
-    })
+    pulumi.export(
+        "clusters",
+        {
+            name: {
+                "namespace": cluster.namespace,
+                "jobmanagerService": cluster.jobmanager_service_name,
+                "restEndpoint": cluster.rest_endpoint,
+                "clusterId": cluster.cluster_id,
+            }
+            for name, cluster in clusters.items()
+        },
+    )
     return clusters
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata
+from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import ClusterNames
 from .spec import FlinkClusterSpec
 
@@ -34,7 +34,7 @@ class FlinkRbac(pulumi.ComponentResource):
         name: str,
         spec: FlinkClusterSpec,
         rules: Sequence[PolicyRule] = (),
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
         names = ClusterNames(spec.name)
@@ -46,7 +46,7 @@ class FlinkRbac(pulumi.ComponentResource):
         if spec.pod.service_account_name is None:
             self.service_account = k8s.core.v1.ServiceAccount(
                 f"{name}-service-account",
-                metadata=object_metadata(spec, names.service_account, "rbac"),
+                metadata=wire(object_metadata(spec, names.service_account, "rbac")),
                 automount_service_account_token=self.automount_token,
                 opts=child,
             )
@@ -55,16 +55,23 @@ class FlinkRbac(pulumi.ComponentResource):
         if rules:
             self.role = k8s.rbac.v1.Role(
                 f"{name}-role",
-                metadata=object_metadata(spec, names.role, "rbac"),
-                rules=[dict(rule) for rule in rules],
+                metadata=wire(object_metadata(spec, names.role, "rbac")),
+                rules=wire([dict(rule) for rule in rules]),
                 opts=child,
             )
             self.role_binding = k8s.rbac.v1.RoleBinding(
                 f"{name}-role-binding",
-                metadata=object_metadata(spec, names.role, "rbac"),
-                role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": names.role},
-                subjects=[{"kind": "ServiceAccount", "name": self.service_account_name,
-                           "namespace": spec.namespace}],
+                metadata=wire(object_metadata(spec, names.role, "rbac")),
+                role_ref=wire({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": names.role}),
+                subjects=wire(
+                    [
+                        {
+                            "kind": "ServiceAccount",
+                            "name": self.service_account_name,
+                            "namespace": spec.namespace,
+                        }
+                    ]
+                ),
                 opts=child,
             )
         self.register_outputs({"serviceAccountName": self.service_account_name})

@@ -14,9 +14,9 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
-from pulumi.runtime.settings import SETTINGS
 
 from .program import PROJECT, StackConfig, build_stack
 
@@ -55,7 +55,7 @@ class Render:
         return sorted(objects, key=_object_sort_key)
 
     def wait_chain(self) -> list[str]:
-        """The longest chain of resources that each wait for the one before (by explicit or Output dependency)."""
+        """The longest chain of resources that each wait for the one before (explicit or Output edges)."""
         by_urn = self.by_urn
         memo: dict[str, list[str]] = {}
 
@@ -110,29 +110,37 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.render = render
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the engine's RPC name
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = self.resources[response.urn].state if response.urn in self.resources else {}
-            self.render.resources.append(RecordedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                inputs=dict(inputs),
-                parent=request.parent,
-                provider=request.provider,
-                dependencies=tuple(request.dependencies),
-                aliases=tuple(str(a) for a in request.aliasURNs),
-            ))
+            self.render.resources.append(
+                RecordedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=bool(request.custom),
+                    inputs=dict(inputs),
+                    parent=request.parent,
+                    provider=request.provider,
+                    dependencies=tuple(request.dependencies),
+                    aliases=tuple(str(a) for a in request.aliasURNs),
+                )
+            )
         return response
 
 
 def run_program(
-    program: Callable[[], Any], project: str = PROJECT, stack: str = "render"
+    program: Callable[[], Any],
+    project: str = PROJECT,
+    stack: str = "render",
+    into: Render | None = None,
 ) -> Render:
-    """Run ``program`` under mocks (not a preview, so every ``apply`` runs) and record it."""
-    render = Render()
+    """Run ``program`` under mocks (not a preview, so every ``apply`` runs) and record it.
+
+    ``into`` receives the records even when the program raises.
+    """
+    render = into if into is not None else Render()
     mocks = _Mocks()
     monitor = _RecordingMonitor(mocks, render)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata
+from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import ClusterNames, selector_labels
 from .spec import FlinkClusterSpec
 
@@ -47,7 +47,7 @@ class FlinkServices(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
         names = ClusterNames(spec.name)
@@ -55,19 +55,21 @@ class FlinkServices(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.jobmanager_service = k8s.core.v1.Service(
             f"{name}-jobmanager",
-            metadata=object_metadata(spec, names.jobmanager_service, "jobmanager"),
-            spec=internal_service_spec(spec),
+            metadata=wire(object_metadata(spec, names.jobmanager_service, "jobmanager")),
+            spec=wire(internal_service_spec(spec)),
             opts=child,
         )
         rest_metadata = object_metadata(spec, names.rest_service, "jobmanager")
         if spec.rest.annotations:
             rest_metadata["annotations"] = {**rest_metadata.get("annotations", {}), **spec.rest.annotations}
         self.rest_service = k8s.core.v1.Service(
-            f"{name}-rest", metadata=rest_metadata, spec=rest_service_spec(spec), opts=child
+            f"{name}-rest", metadata=wire(rest_metadata), spec=wire(rest_service_spec(spec)), opts=child
         )
         self.jobmanager_service_name = self.jobmanager_service.metadata.name
         self.rest_service_name = self.rest_service.metadata.name
-        self.register_outputs({
-            "jobmanagerServiceName": self.jobmanager_service_name,
-            "restServiceName": self.rest_service_name,
-        })
+        self.register_outputs(
+            {
+                "jobmanagerServiceName": self.jobmanager_service_name,
+                "restServiceName": self.rest_service_name,
+            }
+        )

@@ -91,8 +91,13 @@ class SpecModel(BaseModel):
         """Validate plain data (e.g. stack config); errors carry ``path`` as prefix."""
         if not isinstance(data, dict):
             raise FlinkSpecError(
-                [Problem(path, f"expected a mapping of keys to values, got {_kind(data)}",
-                         "write the section as YAML keys and values")]
+                [
+                    Problem(
+                        path,
+                        f"expected a mapping of keys to values, got {_kind(data)}",
+                        "write the section as YAML keys and values",
+                    )
+                ]
             )
         try:
             return cls.model_validate(data)
@@ -103,8 +108,14 @@ class SpecModel(BaseModel):
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "a string", int: "a number", float: "a number",
-            bool: "a boolean", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
 _TYPE_FIXES = {
@@ -136,9 +147,14 @@ def format_loc(loc: tuple[int | str, ...]) -> str:
 
 
 def spec_error_from_pydantic(exc: ValidationError) -> FlinkSpecError:
-    problems = []
+    problems: list[Problem] = []
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
+        nested = err.get("ctx", {}).get("error")
+        if isinstance(nested, FlinkSpecError):
+            # A spec part validated by its own constructor: keep its problems.
+            problems += [p.prefixed(format_loc(loc)) for p in nested.problems]
+            continue
         message = err["msg"]
         fix = _TYPE_FIXES.get(err["type"], "")
         if err["type"] == "value_error":
@@ -393,7 +409,10 @@ class FlinkClusterSpec(SpecModel):
     def _config_values(cls, value: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
         for key, item in value.items():
             if not key or any(c.isspace() for c in key):
-                raise _fix(f"{key!r} is not a Flink configuration key.", "write a dotted key such as 'state.backend.type'")
+                raise _fix(
+                    f"{key!r} is not a Flink configuration key.",
+                    "write a dotted key such as 'state.backend.type'",
+                )
             if isinstance(item, str) and ("\n" in item or "\r" in item):
                 raise _fix(f"the value of {key!r} spans lines.", "write it on one line")
         return value

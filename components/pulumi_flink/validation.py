@@ -32,11 +32,21 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
 def _check_config_file(spec: FlinkClusterSpec) -> list[Problem]:
     version = spec.version
     if spec.config_file == "config.yaml" and not version.reads_config_yaml:
-        return [Problem("configFile", f"Flink {version} cannot read config.yaml (it arrived in 1.19).",
-                        "use 'auto' or 'flink-conf.yaml', or pick Flink 1.19 or later")]
+        return [
+            Problem(
+                "configFile",
+                f"Flink {version} cannot read config.yaml (it arrived in 1.19).",
+                "use 'auto' or 'flink-conf.yaml', or pick Flink 1.19 or later",
+            )
+        ]
     if spec.config_file == "flink-conf.yaml" and not version.reads_flink_conf_yaml:
-        return [Problem("configFile", f"Flink {version} reads only config.yaml; flink-conf.yaml was removed in 2.0.",
-                        "use 'auto' or 'config.yaml'")]
+        return [
+            Problem(
+                "configFile",
+                f"Flink {version} reads only config.yaml; flink-conf.yaml was removed in 2.0.",
+                "use 'auto' or 'config.yaml'",
+            )
+        ]
     return []
 
 
@@ -45,8 +55,11 @@ def _check_managed_keys(spec: FlinkClusterSpec) -> list[Problem]:
     for key in spec.flink_configuration:
         if key in MANAGED_KEYS:
             instead = MANAGED_KEYS[key]
-            fix = (f"remove it and set {instead} instead" if not instead.startswith("(")
-                   else f"remove it; the library sets it {instead}")
+            fix = (
+                f"remove it and set {instead} instead"
+                if not instead.startswith("(")
+                else f"remove it; the library sets it {instead}"
+            )
             problems.append(Problem(f"flinkConfiguration.{key}", "this key is managed by pulumi-flink.", fix))
     return problems
 
@@ -57,15 +70,27 @@ def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
     try:
         taskmanager_memory(spec.task_manager.memory_mib, config)
     except MemoryModelError as exc:
-        problems.append(Problem("taskManager.memory", f"{exc}.", "raise taskManager.memory (Flink's default is 1728Mi)"))
+        problems.append(
+            Problem("taskManager.memory", f"{exc}.", "raise taskManager.memory (Flink's default is 1728Mi)")
+        )
     except ValueError as exc:
-        problems.append(Problem("flinkConfiguration", f"a taskmanager.memory.* value is unreadable: {exc}.", "fix that value"))
+        problems.append(
+            Problem(
+                "flinkConfiguration", f"a taskmanager.memory.* value is unreadable: {exc}.", "fix that value"
+            )
+        )
     try:
         jobmanager_memory(spec.job_manager.memory_mib, config)
     except MemoryModelError as exc:
-        problems.append(Problem("jobManager.memory", f"{exc}.", "raise jobManager.memory (Flink's default is 1600Mi)"))
+        problems.append(
+            Problem("jobManager.memory", f"{exc}.", "raise jobManager.memory (Flink's default is 1600Mi)")
+        )
     except ValueError as exc:
-        problems.append(Problem("flinkConfiguration", f"a jobmanager.memory.* value is unreadable: {exc}.", "fix that value"))
+        problems.append(
+            Problem(
+                "flinkConfiguration", f"a jobmanager.memory.* value is unreadable: {exc}.", "fix that value"
+            )
+        )
     return problems
 
 
@@ -78,26 +103,38 @@ def _check_ports(spec: FlinkClusterSpec) -> list[Problem]:
         seen: dict[int, str] = {}
         for purpose, port in ports.items():
             if port in seen:
-                problems.append(Problem(
-                    f"ports.{field_names[purpose]}",
-                    f"the {role} would listen on {port} twice ({seen[port]} and {purpose}).",
-                    "give each port its own number"))
+                problems.append(
+                    Problem(
+                        f"ports.{field_names[purpose]}",
+                        f"the {role} would listen on {port} twice ({seen[port]} and {purpose}).",
+                        "give each port its own number",
+                    )
+                )
             seen[port] = purpose
     return problems
 
 
 def _check_rest(spec: FlinkClusterSpec) -> list[Problem]:
     if spec.rest.node_port is not None and spec.rest.exposure != "NodePort":
-        return [Problem("rest.nodePort", f"a node port needs exposure NodePort, not {spec.rest.exposure}.",
-                        "set rest.exposure: NodePort, or remove rest.nodePort")]
+        return [
+            Problem(
+                "rest.nodePort",
+                f"a node port needs exposure NodePort, not {spec.rest.exposure}.",
+                "set rest.exposure: NodePort, or remove rest.nodePort",
+            )
+        ]
     return []
 
 
 def _check_labels(spec: FlinkClusterSpec) -> list[Problem]:
     return [
-        Problem(f"labels.{key}", "this label is set by pulumi-flink and selects the pods.",
-                "remove it; use another key for your own label")
-        for key in spec.labels if key in RESERVED_LABEL_KEYS
+        Problem(
+            f"labels.{key}",
+            "this label is set by pulumi-flink and selects the pods.",
+            "remove it; use another key for your own label",
+        )
+        for key in spec.labels
+        if key in RESERVED_LABEL_KEYS
     ]
 
 
@@ -105,19 +142,32 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
     problems = []
     for index, volume in enumerate(spec.pod.volumes):
         if volume["name"] in RESERVED_VOLUME_NAMES:
-            problems.append(Problem(f"pod.volumes[{index}].name", f"{volume['name']!r} is the library's own volume.",
-                                    "pick another name"))
+            problems.append(
+                Problem(
+                    f"pod.volumes[{index}].name",
+                    f"{volume['name']!r} is the library's own volume.",
+                    "pick another name",
+                )
+            )
     volume_names = {v["name"] for v in spec.pod.volumes}
     for index, mount in enumerate(spec.pod.volume_mounts):
         path = mount["mountPath"].rstrip("/")
         if path == CONF_DIR or path.startswith(CONF_DIR + "/"):
-            problems.append(Problem(f"pod.volumeMounts[{index}].mountPath",
-                                    f"{CONF_DIR} holds the rendered Flink configuration.",
-                                    "mount elsewhere; add settings through flinkConfiguration"))
+            problems.append(
+                Problem(
+                    f"pod.volumeMounts[{index}].mountPath",
+                    f"{CONF_DIR} holds the rendered Flink configuration.",
+                    "mount elsewhere; add settings through flinkConfiguration",
+                )
+            )
         if mount["name"] not in volume_names:
-            problems.append(Problem(f"pod.volumeMounts[{index}].name",
-                                    f"no volume named {mount['name']!r} in pod.volumes.",
-                                    "add that volume to pod.volumes, or fix the name"))
+            problems.append(
+                Problem(
+                    f"pod.volumeMounts[{index}].name",
+                    f"no volume named {mount['name']!r} in pod.volumes.",
+                    "add that volume to pod.volumes, or fix the name",
+                )
+            )
     return problems
 
 

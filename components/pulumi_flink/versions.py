@@ -36,8 +36,7 @@ class FlinkVersion:
         version = cls(int(major), int(minor), int(patch) if patch is not None else None)
         if version.minor_key not in SUPPORTED_MINORS:
             raise ValueError(
-                f"Flink {text} is not supported; pulumi-flink supports Flink "
-                f"{supported_versions_text()}"
+                f"Flink {text} is not supported; pulumi-flink supports Flink {supported_versions_text()}"
             )
         return version
 

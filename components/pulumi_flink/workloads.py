@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .flink_config import RenderedConfig
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata
+from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import ClusterNames, selector_labels
 from .pods import ProcessRole, flink_pod_template, jobmanager_role, taskmanager_role
 from .spec import FlinkClusterSpec
@@ -46,14 +46,14 @@ class _FlinkWorkload(pulumi.ComponentResource):
         service_account_name: str,
         automount_token: bool,
         needs: Sequence[pulumi.Resource],
-        opts: Optional[pulumi.ResourceOptions],
+        opts: pulumi.ResourceOptions | None,
     ) -> None:
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:{type_name}", name, None, opts)
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=object_metadata(spec, object_name, role.component),
-            spec=deployment_spec(spec, role, replicas, config, service_account_name, automount_token),
+            metadata=wire(object_metadata(spec, object_name, role.component)),
+            spec=wire(deployment_spec(spec, role, replicas, config, service_account_name, automount_token)),
             # Only what the pods need to start: not the other process, not an Output.
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(needs)),
         )
@@ -76,11 +76,20 @@ class JobManager(_FlinkWorkload):
         service_account_name: str,
         automount_token: bool = False,
         needs: Sequence[pulumi.Resource] = (),
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._register(
-            "JobManager", name, spec, jobmanager_role(spec), ClusterNames(spec.name).jobmanager,
-            spec.job_manager.replicas, config, service_account_name, automount_token, needs, opts,
+            "JobManager",
+            name,
+            spec,
+            jobmanager_role(spec),
+            ClusterNames(spec.name).jobmanager,
+            spec.job_manager.replicas,
+            config,
+            service_account_name,
+            automount_token,
+            needs,
+            opts,
         )
 
 
@@ -99,9 +108,18 @@ class TaskManager(_FlinkWorkload):
         service_account_name: str,
         automount_token: bool = False,
         needs: Sequence[pulumi.Resource] = (),
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         self._register(
-            "TaskManager", name, spec, taskmanager_role(spec), ClusterNames(spec.name).taskmanager,
-            spec.task_manager.replicas, config, service_account_name, automount_token, needs, opts,
+            "TaskManager",
+            name,
+            spec,
+            taskmanager_role(spec),
+            ClusterNames(spec.name).taskmanager,
+            spec.task_manager.replicas,
+            config,
+            service_account_name,
+            automount_token,
+            needs,
+            opts,
         )

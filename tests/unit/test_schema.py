@@ -1,0 +1,64 @@
+"""Every rendered manifest validates against the Kubernetes schema of a recent release."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kubernetes_validate
+import pytest
+from tests.conftest import make_spec, render_specs
+
+from pulumi_flink.cli import load_stack_file
+from pulumi_flink.program import parse_stack_config
+from pulumi_flink.renderer import render_stack
+
+KUBERNETES_VERSION = "1.33.0"
+STACK_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "stacks"
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "flink-1.14": {"flinkVersion": "1.14"},
+    "flink-2.3": {"flinkVersion": "2.3"},
+    "node-port": {"rest": {"exposure": "NodePort", "nodePort": 30081}},
+    "load-balancer": {"rest": {"exposure": "LoadBalancer", "annotations": {"example.com/lb": "internal"}}},
+    "pod-hooks": {
+        "pod": {
+            "env": [{"name": "TZ", "value": "UTC"}],
+            "volumes": [{"name": "data", "emptyDir": {}}],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "nodeSelector": {"pool": "flink"},
+            "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
+            "imagePullSecrets": ["registry"],
+            "serviceAccountName": "shared-flink",
+        }
+    },
+    "labels": {"labels": {"example.com/team": "data"}, "annotations": {"example.com/owner": "x"}},
+}
+
+
+def validate_all(objects: list[dict[str, Any]]) -> None:
+    assert objects
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rendered_objects_validate(variant: str) -> None:
+    validate_all(render_specs(make_spec(**VARIANTS[variant])).kubernetes_objects())
+
+
+@pytest.mark.parametrize("stack_file", sorted(STACK_DIR.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_every_example_stack_validates(stack_file: Any) -> None:
+    stack = parse_stack_config(load_stack_file(stack_file))
+    validate_all(render_stack(stack).kubernetes_objects())
+
+
+def test_the_validator_catches_a_broken_object() -> None:
+    (deployment,) = [
+        o
+        for o in render_specs(make_spec()).kubernetes_objects()
+        if o["metadata"]["name"] == "analytics-jobmanager" and o["kind"] == "Deployment"
+    ]
+    deployment["spec"]["replicas"] = "one"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)

@@ -1,0 +1,235 @@
+"""The typed spec: defaults, both key styles, and every kind of bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests.conftest import make_spec
+
+from pulumi_flink.errors import FlinkSpecError
+from pulumi_flink.spec import FlinkClusterSpec, TaskManagerSpec
+from pulumi_flink.validation import check_cluster
+
+
+def problems_of(data: dict[str, Any]) -> FlinkSpecError:
+    base = {"name": "analytics", "flinkVersion": "1.20"}
+    with pytest.raises(FlinkSpecError) as info:
+        spec = FlinkClusterSpec.parse({**base, **data})
+        from pulumi_flink.errors import raise_if_any
+
+        raise_if_any(check_cluster(spec))
+    return info.value
+
+
+def only_problem(data: dict[str, Any]) -> tuple[str, str, str]:
+    error = problems_of(data)
+    assert len(error.problems) == 1, error
+    problem = error.problems[0]
+    return problem.path, problem.message, problem.fix
+
+
+def test_defaults_are_flinks_own() -> None:
+    spec = FlinkClusterSpec(name="analytics", flink_version="1.20")
+    assert spec.namespace == "default"
+    assert spec.job_manager.memory_mib == 1600
+    assert spec.task_manager.memory_mib == 1728
+    assert (spec.task_manager.replicas, spec.task_manager.slots, spec.parallelism) == (1, 1, 1)
+    assert spec.ports.jobmanager_ports == {"rpc": 6123, "blob": 6124, "rest": 8081}
+    assert spec.rest.exposure == "ClusterIP"
+    assert spec.resolved_image == "flink:1.20-java17"
+    assert spec.resolved_config_file == "flink-conf.yaml"
+
+
+@pytest.mark.parametrize(
+    ("version", "image", "config_file"),
+    [
+        ("1.14", "flink:1.14-java11", "flink-conf.yaml"),
+        ("1.17.2", "flink:1.17.2-java11", "flink-conf.yaml"),
+        ("1.18", "flink:1.18-java17", "flink-conf.yaml"),
+        ("2.0", "flink:2.0-java17", "config.yaml"),
+        ("2.3.0", "flink:2.3.0-java17", "config.yaml"),
+    ],
+)
+def test_version_decides_image_and_config_file(version: str, image: str, config_file: str) -> None:
+    spec = make_spec(flinkVersion=version)
+    assert spec.resolved_image == image
+    assert spec.resolved_config_file == config_file
+
+
+def test_camel_case_and_snake_case_give_the_same_spec() -> None:
+    camel = FlinkClusterSpec.parse(
+        {
+            "name": "a",
+            "flinkVersion": "2.3",
+            "taskManager": {"replicas": 3, "slots": 2},
+            "imagePullPolicy": "Always",
+        }
+    )
+    snake = FlinkClusterSpec(
+        name="a",
+        flink_version="2.3",
+        task_manager=TaskManagerSpec(replicas=3, slots=2),
+        image_pull_policy="Always",
+    )
+    assert camel == snake
+    assert camel.total_slots == 6
+
+
+def test_flink_version_is_required_with_a_fix() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        FlinkClusterSpec.parse({"name": "a"})
+    (problem,) = info.value.problems
+    assert problem.path == "flinkVersion"
+    assert "no default" in problem.fix
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "fix_words"),
+    [
+        ({"name": "Analytics"}, "name", "e.g. 'analytics'"),
+        ({"name": "9lives"}, "name", "starting with a letter"),
+        ({"name": "a" * 41}, "name", "at most 40"),
+        ({"namespace": "Flink_NS"}, "namespace", "lowercase"),
+        ({"flinkVersion": "1.13"}, "flinkVersion", "supported release"),
+        ({"flinkVersion": "3.0"}, "flinkVersion", "supported release"),
+        ({"flinkVersion": "latest"}, "flinkVersion", "supported release"),
+        ({"taskManager": {"replicas": 0}}, "taskManager.replicas", "raise it"),
+        ({"taskManager": {"slots": -1}}, "taskManager.slots", "raise it"),
+        ({"jobManager": {"replicas": 0}}, "jobManager.replicas", "raise it"),
+        ({"parallelism": 0}, "parallelism", "raise it"),
+        ({"taskManager": {"memory": "2GB"}}, "taskManager.memory", "'2Gi'"),
+        ({"taskManager": {"memory": "1.1Gi"}}, "taskManager.memory", "whole number of mebibytes"),
+        ({"jobManager": {"memory": "-1Gi"}}, "jobManager.memory", "positive memory quantity"),
+        ({"jobManager": {"cpu": "0"}}, "jobManager.cpu", "positive CPU quantity"),
+        ({"jobManager": {"cpu": "one"}}, "jobManager.cpu", "positive CPU quantity"),
+        ({"taskManager": {"cpu": "0.0001"}}, "taskManager.cpu", "positive CPU quantity"),
+        ({"taskManager": {"replicas": "3"}}, "taskManager.replicas", "whole number"),
+        ({"taskManager": {"replica": 3}}, "taskManager.replica", "spelling"),
+        ({"rest": {"exposure": "Ingress"}}, "rest.exposure", "one of the values"),
+        ({"rest": {"exposure": "NodePort", "nodePort": 80}}, "rest.nodePort", "raise it"),
+        ({"ports": {"rest": 70000}}, "ports.rest", "lower it"),
+        ({"imagePullPolicy": "always"}, "imagePullPolicy", "one of the values"),
+        ({"image": "flink 1.20"}, "image", "flink:1.20-java17"),
+        ({"labels": {"team": "data platform"}}, "labels", "at most 63"),
+        ({"labels": {"bad key!": "x"}}, "labels", "'prefix/name'"),
+        ({"flinkConfiguration": {"state backend": "x"}}, "flinkConfiguration", "dotted key"),
+        ({"flinkConfiguration": {"a.b": "x\ny"}}, "flinkConfiguration", "one line"),
+        ({"flinkConfiguration": {"a.b": ["x"]}}, "flinkConfiguration.a.b", ""),
+        ({"pod": {"env": [{"value": "x"}]}}, "pod.env", "'name'"),
+        ({"pod": {"volumeMounts": [{"name": "data"}]}}, "pod.volumeMounts", "'mountPath'"),
+        ({"pod": {"volumes": [{"name": "a"}, {"name": "a"}]}}, "pod.volumes", "its own name"),
+        ({"pod": {"imagePullSecrets": ["Reg_Cred"]}}, "pod.imagePullSecrets", "lowercase"),
+        ({"pod": {"serviceAccountName": "Flink"}}, "pod.serviceAccountName", "lowercase"),
+    ],
+)
+def test_bad_field_names_its_path_and_the_fix(data: dict[str, Any], path: str, fix_words: str) -> None:
+    error = problems_of(data)
+    assert any(p.path.startswith(path) for p in error.problems), error
+    problem = next(p for p in error.problems if p.path.startswith(path))
+    assert fix_words in problem.fix + problem.message, problem
+    assert path in str(error)
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "fix_words"),
+    [
+        (
+            {"flinkConfiguration": {"taskmanager.numberOfTaskSlots": 4}},
+            "flinkConfiguration.taskmanager.numberOfTaskSlots",
+            "taskManager.slots",
+        ),
+        (
+            {"flinkConfiguration": {"taskmanager.memory.process.size": "4g"}},
+            "flinkConfiguration.taskmanager.memory.process.size",
+            "taskManager.memory",
+        ),
+        (
+            {"flinkConfiguration": {"env.java.opts.all": "-Xss4m"}},
+            "flinkConfiguration.env.java.opts.all",
+            "jvmOptions",
+        ),
+        (
+            {"flinkConfiguration": {"jobmanager.rpc.address": "x"}},
+            "flinkConfiguration.jobmanager.rpc.address",
+            "the library sets it",
+        ),
+        ({"taskManager": {"memory": "512Mi"}}, "taskManager.memory", "raise taskManager.memory"),
+        ({"jobManager": {"memory": "400Mi"}}, "jobManager.memory", "raise jobManager.memory"),
+        ({"flinkVersion": "1.18", "configFile": "config.yaml"}, "configFile", "1.19 or later"),
+        ({"flinkVersion": "2.1", "configFile": "flink-conf.yaml"}, "configFile", "'config.yaml'"),
+        ({"rest": {"exposure": "LoadBalancer", "nodePort": 30080}}, "rest.nodePort", "NodePort"),
+        ({"ports": {"rest": 6123}}, "ports.rest", "its own number"),
+        ({"ports": {"taskManagerData": 6122}}, "ports.taskManagerData", "its own number"),
+        ({"labels": {"app.kubernetes.io/instance": "x"}}, "labels.app.kubernetes.io/instance", "another key"),
+        (
+            {"pod": {"volumes": [{"name": "flink-config", "emptyDir": {}}]}},
+            "pod.volumes[0].name",
+            "another name",
+        ),
+        (
+            {
+                "pod": {
+                    "volumes": [{"name": "d", "emptyDir": {}}],
+                    "volumeMounts": [{"name": "d", "mountPath": "/opt/flink/conf/extra"}],
+                }
+            },
+            "pod.volumeMounts[0].mountPath",
+            "mount elsewhere",
+        ),
+        (
+            {"pod": {"volumeMounts": [{"name": "missing", "mountPath": "/data"}]}},
+            "pod.volumeMounts[0].name",
+            "add that volume",
+        ),
+        (
+            {"flinkConfiguration": {"taskmanager.memory.jvm-metaspace.size": "lots"}},
+            "flinkConfiguration",
+            "fix that value",
+        ),
+    ],
+)
+def test_cross_field_problems_name_path_and_fix(data: dict[str, Any], path: str, fix_words: str) -> None:
+    assert only_problem(data)[0] == path
+    assert fix_words in only_problem(data)[2]
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    error = problems_of({"name": "Bad", "taskManager": {"replicas": 0, "memory": "1.1Gi"}, "extra": 1})
+    assert set(error.paths) == {"name", "taskManager.replicas", "taskManager.memory", "extra"}
+    assert str(error).startswith("invalid Flink spec (4 problems):")
+
+
+def test_python_constructor_raises_the_library_error_not_pydantics() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        TaskManagerSpec(replicas=0)
+    assert info.value.paths == ["replicas"]
+
+
+def test_non_mapping_input_is_refused_with_path() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        FlinkClusterSpec.parse(["analytics"], "clusters[0]")
+    assert info.value.paths == ["clusters[0]"]
+
+
+def test_spec_is_immutable() -> None:
+    spec = make_spec()
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen-instance error
+        spec.parallelism = 4  # type: ignore[misc]
+
+
+def test_valid_pod_hooks_are_accepted() -> None:
+    spec = make_spec(
+        pod={
+            "env": [{"name": "TZ", "value": "UTC"}],
+            "volumes": [{"name": "data", "emptyDir": {}}],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "nodeSelector": {"pool": "flink"},
+            "tolerations": [
+                {"key": "dedicated", "operator": "Equal", "value": "flink", "effect": "NoSchedule"}
+            ],
+            "imagePullSecrets": ["registry"],
+            "serviceAccountName": "shared-flink",
+        }
+    )
+    assert check_cluster(spec) == []
