@@ -79,4 +79,4 @@ class FlinkRbac(pulumi.ComponentResource):
     @property
     def pod_needs(self) -> list[pulumi.Resource]:
         """What must exist before a pod using this identity can start."""
-        return [r for r in (self.service_account, self.role_binding) if r is not None]
+        return [r for r in (self.service_account, self.role, self.role_binding) if r is not None]

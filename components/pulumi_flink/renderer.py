@@ -55,18 +55,21 @@ class Render:
         return sorted(objects, key=_object_sort_key)
 
     def wait_chain(self) -> list[str]:
-        """The longest chain of resources that each wait for the one before (explicit or Output edges)."""
+        """The longest chain of resources that each wait for the one before (explicit or Output edges).
+
+        Ties are broken by URN, so the answer never depends on registration or set order.
+        """
         by_urn = self.by_urn
         memo: dict[str, list[str]] = {}
 
         def longest(urn: str) -> list[str]:
             if urn not in memo:
-                deps = [d for d in by_urn[urn].dependencies if d in by_urn and by_urn[d].custom]
+                deps = sorted(d for d in by_urn[urn].dependencies if d in by_urn and by_urn[d].custom)
                 best = max((longest(d) for d in deps), key=len, default=[])
                 memo[urn] = [*best, urn]
             return memo[urn]
 
-        customs = [r.urn for r in self.resources if r.custom]
+        customs = sorted(r.urn for r in self.resources if r.custom)
         return max((longest(u) for u in customs), key=len, default=[])
 
 
@@ -123,7 +126,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=dict(inputs),
                     parent=request.parent,
                     provider=request.provider,
-                    dependencies=tuple(request.dependencies),
+                    dependencies=tuple(sorted(request.dependencies)),
                     aliases=tuple(str(a) for a in request.aliasURNs),
                 )
             )

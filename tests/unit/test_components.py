@@ -275,7 +275,7 @@ def test_waits_only_for_what_pods_need() -> None:
         "analytics-rbac-service-account",
     ):
         assert resources[name].dependencies == ()
-    assert len(render.wait_chain()) == 2
+    assert render.wait_chain() == [urn["analytics-configuration-config"], urn["analytics-jobmanager-deployment"]]
 
 
 def test_outputs() -> None:
@@ -397,6 +397,7 @@ def test_components_work_on_their_own() -> None:
     assert pod_spec(tm)["automountServiceAccountToken"] is True
     resources = by_name(render)
     assert resources["ids-role-binding"].urn in resources["tms-deployment"].dependencies
+    assert resources["ids-role"].urn in resources["tms-deployment"].dependencies
     assert ("Deployment", "analytics-jobmanager") not in objects
 
 
