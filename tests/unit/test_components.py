@@ -7,7 +7,6 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 from pulumi_flink.cluster import FlinkCluster
 from pulumi_flink.configuration import FlinkConfiguration
@@ -19,6 +18,7 @@ from pulumi_flink.renderer import RecordedResource, Render, run_program
 from pulumi_flink.services import FlinkServices
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.workloads import JobManager, TaskManager
+from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 SELECTOR = {"app.kubernetes.io/name": "flink", "app.kubernetes.io/instance": "analytics"}
 
@@ -275,7 +275,10 @@ def test_waits_only_for_what_pods_need() -> None:
         "analytics-rbac-service-account",
     ):
         assert resources[name].dependencies == ()
-    assert render.wait_chain() == [urn["analytics-configuration-config"], urn["analytics-jobmanager-deployment"]]
+    assert render.wait_chain() == [
+        urn["analytics-configuration-config"],
+        urn["analytics-jobmanager-deployment"],
+    ]
 
 
 def test_outputs() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-from tests.conftest import make_spec
 
 from pulumi_flink.flink_config import (
     LOG4J_CONSOLE_FILE,
@@ -12,6 +11,7 @@ from pulumi_flink.flink_config import (
     render_flink_conf_yaml,
 )
 from pulumi_flink.versions import FlinkVersion
+from tests.conftest import make_spec
 
 
 def parse_flat(text: str) -> dict[str, str]:

@@ -6,11 +6,11 @@ from typing import Any
 
 import kubernetes_validate
 import pytest
-from tests.conftest import make_spec, render_specs
 
 from pulumi_flink.cli import load_stack_file
 from pulumi_flink.program import parse_stack_config
 from pulumi_flink.renderer import render_stack
+from tests.conftest import make_spec, render_specs
 
 KUBERNETES_VERSION = "1.33.0"
 STACK_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "stacks"

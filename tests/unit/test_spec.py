@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.conftest import make_spec
 
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.spec import FlinkClusterSpec, TaskManagerSpec
 from pulumi_flink.validation import check_cluster
+from tests.conftest import make_spec
 
 
 def problems_of(data: dict[str, Any]) -> FlinkSpecError:
