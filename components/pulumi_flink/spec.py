@@ -346,7 +346,8 @@ class FlinkClusterSpec(SpecModel):
     job_manager: JobManagerSpec = JobManagerSpec()
     task_manager: TaskManagerSpec = TaskManagerSpec()
     parallelism: int = Field(default=1, ge=1)
-    """``parallelism.default`` for jobs that set none."""
+    """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
+    web-UI submissions send their own parallelism (1 unless given)."""
     ports: Ports = Ports()
     rest: RestSpec = RestSpec()
     flink_configuration: dict[str, ConfigValue] = {}

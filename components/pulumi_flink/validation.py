@@ -16,6 +16,14 @@ from .spec import FlinkClusterSpec
 # Names the library gives to its own pod volumes.
 RESERVED_VOLUME_NAMES = ("flink-config",)
 
+# The official image's entrypoint would write these into the config file, but the
+# ConfigMap mount is read-only, so they would be silently ignored.
+IGNORED_IMAGE_ENV = {
+    "FLINK_PROPERTIES": "flinkConfiguration",
+    "JOB_MANAGER_RPC_ADDRESS": "nothing: the library sets the JobManager address",
+    "TASK_MANAGER_NUMBER_OF_TASK_SLOTS": "taskManager.slots",
+}
+
 
 def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems: list[Problem] = []
@@ -68,7 +76,7 @@ def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
     problems = []
     config = spec.flink_configuration
     try:
-        taskmanager_memory(spec.task_manager.memory_mib, config)
+        taskmanager_memory(spec.task_manager.memory_mib, config, spec.version)
     except MemoryModelError as exc:
         problems.append(
             Problem("taskManager.memory", f"{exc}.", "raise taskManager.memory (Flink's default is 1728Mi)")
@@ -140,6 +148,16 @@ def _check_labels(spec: FlinkClusterSpec) -> list[Problem]:
 
 def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
     problems = []
+    for index, entry in enumerate(spec.pod.env):
+        if entry["name"] in IGNORED_IMAGE_ENV:
+            problems.append(
+                Problem(
+                    f"pod.env[{index}].name",
+                    f"{entry['name']} would be ignored: the image cannot write it into the read-only "
+                    "configuration mount.",
+                    f"remove it; use {IGNORED_IMAGE_ENV[entry['name']]}",
+                )
+            )
     for index, volume in enumerate(spec.pod.volumes):
         if volume["name"] in RESERVED_VOLUME_NAMES:
             problems.append(

@@ -12,6 +12,9 @@ from pulumi_flink.quantities import (
     format_cpu,
     memory_mebibytes,
 )
+from pulumi_flink.versions import FlinkVersion
+
+V120 = FlinkVersion.parse("1.20")
 
 
 def mib(value: int) -> int:
@@ -19,10 +22,13 @@ def mib(value: int) -> int:
 
 
 def test_taskmanager_default_1728m_matches_flinks_documented_split() -> None:
-    tm = taskmanager_memory(1728, {})
+    tm = taskmanager_memory(1728, {}, V120)
     assert mib(tm.jvm_overhead) == 192 and mib(tm.metaspace) == 256
     assert mib(tm.network) == 128 and mib(tm.managed) == 512
-    assert mib(tm.task_heap) == 384 and mib(tm.heap) == 512
+    assert tm.task_heap + tm.framework_heap + tm.framework_off_heap + tm.network + tm.managed == 1280 * MIB
+    # Flink's float fractions give network and managed memory a few bytes more than
+    # 10% and 40%: the task heap is 10 bytes short of the documented 384Mi.
+    assert tm.task_heap == 384 * MIB - 10
 
 
 def test_jobmanager_default_1600m_gives_flinks_1024m_heap() -> None:
@@ -31,19 +37,39 @@ def test_jobmanager_default_1600m_gives_flinks_1024m_heap() -> None:
 
 
 def test_overhead_is_clamped_to_max_one_gib() -> None:
-    assert mib(taskmanager_memory(16384, {}).jvm_overhead) == 1024
+    assert mib(taskmanager_memory(16384, {}, V120).jvm_overhead) == 1024
+
+
+def test_network_memory_is_unbounded_from_flink_1_17_and_capped_at_1g_before() -> None:
+    # FLINK-30469: 10% of a 32Gi TaskManager's Flink memory is above the old 1g cap.
+    assert mib(taskmanager_memory(32768, {}, FlinkVersion.parse("1.16")).network) == 1024
+    assert mib(taskmanager_memory(32768, {}, V120).network) > 3000
+
+
+def test_fractions_are_java_floats_like_flinks() -> None:
+    # 0.4 as a Java float is 0.4000000059604645: a few bytes more than the double.
+    tm = taskmanager_memory(1728, {}, V120)
+    total_flink = tm.process - tm.jvm_overhead - tm.metaspace
+    assert tm.managed == int(total_flink * 0.4000000059604645) > int(total_flink * 0.4)
+
+
+def test_min_above_max_is_refused() -> None:
+    with pytest.raises(MemoryModelError, match="min is above"):
+        taskmanager_memory(
+            1728, {"taskmanager.memory.network.min": "2g", "taskmanager.memory.network.max": "1g"}, V120
+        )
 
 
 def test_overrides_change_the_split() -> None:
-    tm = taskmanager_memory(1728, {"taskmanager.memory.managed.fraction": "0.1"})
+    tm = taskmanager_memory(1728, {"taskmanager.memory.managed.fraction": "0.1"}, V120)
     assert mib(tm.managed) == 128
-    assert mib(taskmanager_memory(1728, {"taskmanager.memory.managed.size": "64m"}).managed) == 64
+    assert mib(taskmanager_memory(1728, {"taskmanager.memory.managed.size": "64m"}, V120).managed) == 64
 
 
 @pytest.mark.parametrize("size", [256, 448, 600])
 def test_too_small_taskmanager_is_refused(size: int) -> None:
     with pytest.raises(MemoryModelError):
-        taskmanager_memory(size, {})
+        taskmanager_memory(size, {}, V120)
 
 
 def test_too_small_jobmanager_is_refused() -> None:

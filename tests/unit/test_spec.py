@@ -178,6 +178,16 @@ def test_bad_field_names_its_path_and_the_fix(data: dict[str, Any], path: str, f
             "mount elsewhere",
         ),
         (
+            {"pod": {"env": [{"name": "FLINK_PROPERTIES", "value": "a: b"}]}},
+            "pod.env[0].name",
+            "flinkConfiguration",
+        ),
+        (
+            {"pod": {"env": [{"name": "TASK_MANAGER_NUMBER_OF_TASK_SLOTS", "value": "4"}]}},
+            "pod.env[0].name",
+            "taskManager.slots",
+        ),
+        (
             {"pod": {"volumeMounts": [{"name": "missing", "mountPath": "/data"}]}},
             "pod.volumeMounts[0].name",
             "add that volume",

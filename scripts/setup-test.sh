@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the full test suite needs, on top of scripts/setup.sh:
+#   - a Java 17+ JDK (javac): Debian's openjdk-17-jdk-headless when no javac 17+ is found;
+#   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
+# Idempotent and quiet when everything is already in place.
+# FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Release of a javac (17 for "javac 17.0.15"), 0 if it does not run.
+javac_release() {
+    "$1" -version 2>&1 | sed -n 's/^javac \([0-9][0-9]*\).*/\1/p' | head -n 1 | grep . || echo 0
+}
+
+have_jdk17() {
+    local javac
+    for javac in ${JAVA_HOME:+"$JAVA_HOME/bin/javac"} "$(command -v javac || true)" /usr/lib/jvm/*/bin/javac; do
+        if [ -x "$javac" ] && [ "$(javac_release "$javac")" -ge 17 ]; then
+            return 0
+        fi
+    done
+    return 1
+}
+
+if ! have_jdk17; then
+    echo "setup-test: no javac 17+ found; installing openjdk-17-jdk-headless" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
+    if ! have_jdk17; then
+        echo "setup-test: openjdk-17-jdk-headless is installed but no javac 17+ was found" >&2
+        exit 1
+    fi
+fi
+
+.venv/bin/python scripts/flink_dist.py

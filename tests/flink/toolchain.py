@@ -1,0 +1,158 @@
+"""Java and the Flink distributions for the tests that run real Flink.
+
+Nothing here is skipped: a missing JDK or distribution fails the test with the
+command that provides it (``bash scripts/setup-test.sh``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+JAVA_SOURCES = ROOT / "tests" / "java"
+BUILD_CACHE = ROOT / ".cache" / "flink-tests"
+SETUP_HINT = "run `bash scripts/setup-test.sh` (installs a JDK 17 and assembles the Flink distributions)"
+MIN_JAVA = 17
+JOB_CLASS = "CheckpointedJob"
+CONFIG_CHECK_CLASS = "ConfigCheck"
+
+
+@cache
+def flink_dist() -> ModuleType:
+    """``scripts/flink_dist.py``: one place for the versions and the cache layout."""
+    path = ROOT / "scripts" / "flink_dist.py"
+    spec = importlib.util.spec_from_file_location("flink_dist", path)
+    assert spec and spec.loader, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def flink_versions() -> tuple[str, str]:
+    """The two distributions the tests run: (1.20.x, 2.3.x)."""
+    v120, v23 = flink_dist().DEFAULT_VERSIONS
+    return v120, v23
+
+
+@dataclass(frozen=True)
+class Java:
+    home: Path
+    java: Path
+    javac: Path
+    release: int
+
+
+def _release(javac: Path) -> int:
+    out = subprocess.run([str(javac), "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r"javac (\d+)", out.stdout + out.stderr)
+    return int(match.group(1)) if match else 0
+
+
+@cache
+def find_java() -> Java:
+    """The JDK 17+: ``$JAVA_HOME``'s, else the ``javac`` on PATH, else one in /usr/lib/jvm
+    (where scripts/setup-test.sh's openjdk-17-jdk-headless lands)."""
+    candidates = []
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(Path(os.environ["JAVA_HOME"]) / "bin" / "javac")
+    if shutil.which("javac"):
+        candidates.append(Path(os.path.realpath(shutil.which("javac") or "")))
+    candidates += sorted(Path("/usr/lib/jvm").glob("*/bin/javac"))
+    for javac in candidates:
+        home = javac.parent.parent
+        java = home / "bin" / "java"
+        if javac.is_file() and java.is_file():
+            release = _release(javac)
+            if release >= MIN_JAVA:
+                return Java(home=home, java=java, javac=javac, release=release)
+    found = ", ".join(str(c) for c in candidates) or "none"
+    pytest.fail(f"no JDK {MIN_JAVA}+ with javac found (checked: {found}); {SETUP_HINT}", pytrace=False)
+
+
+def flink_home(version: str) -> Path:
+    dist = flink_dist()
+    if not dist.is_complete(version):
+        pytest.fail(
+            f"the Flink {version} distribution is missing at {dist.dist_dir(version)}; {SETUP_HINT}",
+            pytrace=False,
+        )
+    return Path(dist.dist_dir(version))
+
+
+@dataclass(frozen=True)
+class JavaBuild:
+    """The test's Java sources compiled against one Flink version."""
+
+    version: str
+    flink_home: Path
+    root: Path
+    classes: Path
+    job_jar: Path
+
+    @property
+    def classpath(self) -> str:
+        return f"{self.flink_home / 'lib' / '*'}{os.pathsep}{self.classes}"
+
+
+def compile_sources(java: Java, version: str) -> JavaBuild:
+    """javac tests/java/*.java against the version's lib/*.jar; jar the job classes."""
+    home = flink_home(version)
+    (BUILD_CACHE / version).mkdir(parents=True, exist_ok=True)
+    # One directory per session, so concurrent sessions never share classes.
+    out = Path(tempfile.mkdtemp(prefix="session-", dir=BUILD_CACHE / version))
+    classes = out / "classes"
+    classes.mkdir()
+    sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
+    cmd = [
+        str(java.javac), "-nowarn", "-encoding", "UTF-8", "--release", str(MIN_JAVA),
+        "-cp", str(home / "lib" / "*"), "-d", str(classes), *sources,
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        pytest.fail(
+            f"javac against Flink {version} failed:\n{result.stdout}{result.stderr}", pytrace=False
+        )
+    job_jar = out / "checkpointed-job.jar"
+    with zipfile.ZipFile(job_jar, "w", zipfile.ZIP_DEFLATED) as jar:
+        jar.writestr(
+            "META-INF/MANIFEST.MF",
+            f"Manifest-Version: 1.0\r\nMain-Class: {JOB_CLASS}\r\nCreated-By: pulumi-flink tests\r\n\r\n",
+        )
+        for cls in sorted(classes.glob(f"{JOB_CLASS}*.class")):
+            jar.write(cls, cls.name)
+    return JavaBuild(version=version, flink_home=home, root=out, classes=classes, job_jar=job_jar)
+
+
+def run_config_check(
+    java: Java, build: JavaBuild, conf_dirs: list[Path], work: Path
+) -> list[dict[str, Any]]:
+    """Load every conf dir with Flink's own classes in ONE JVM; one result per dir, in order."""
+    out = work / "config-check.json"
+    cmd = [
+        str(java.java), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", build.classpath, CONFIG_CHECK_CLASS, str(out), *map(str, conf_dirs),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    if result.returncode != 0 or not out.exists():
+        pytest.fail(
+            f"{CONFIG_CHECK_CLASS} failed (exit {result.returncode}):\n"
+            f"{result.stdout[-4000:]}{result.stderr[-4000:]}",
+            pytrace=False,
+        )
+    results: list[dict[str, Any]] = json.loads(out.read_text())
+    assert [r["confDir"] for r in results] == [str(d) for d in conf_dirs]
+    return results
