@@ -70,13 +70,14 @@ def render_command(args: argparse.Namespace) -> int:
     path = args.config or args.stacks_dir / f"Pulumi.{args.stack}.yaml"
     stack_name = args.stack or path.stem.removeprefix("Pulumi.")
     out_dir = args.out or Path("rendered") / stack_name
+    project = project_name(path.parent)
     try:
-        stack: StackConfig = parse_stack_config(load_stack_file(path), project_name(path.parent))
+        stack: StackConfig = parse_stack_config(load_stack_file(path), project)
     except (InputError, FlinkSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was rendered", file=sys.stderr)
         return 2
-    render = render_stack(stack, stack_name=stack_name, project=project_name(path.parent))
+    render = render_stack(stack, stack_name=stack_name, project=project)
     objects = render.kubernetes_objects()
     try:
         write_manifests(objects, out_dir)

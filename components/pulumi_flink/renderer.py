@@ -45,13 +45,13 @@ class Render:
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
 
+    def kubernetes_resources(self) -> list[RecordedResource]:
+        """The records of Kubernetes objects (provider resources are typed ``pulumi:providers:``)."""
+        return [r for r in self.resources if r.custom and r.type.startswith("kubernetes:")]
+
     def kubernetes_objects(self) -> list[dict[str, Any]]:
         """Manifests of every Kubernetes object, sorted by namespace, kind and name."""
-        objects = [
-            manifest_from_inputs(r.inputs)
-            for r in self.resources
-            if r.custom and r.type.startswith("kubernetes:") and not r.type.startswith("pulumi:providers:")
-        ]
+        objects = [manifest_from_inputs(r.inputs) for r in self.kubernetes_resources()]
         return sorted(objects, key=_object_sort_key)
 
     def wait_chain(self) -> list[str]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from .program import StackConfig
 from .quantities import format_cpu
+from .spec import FlinkClusterSpec
 
 
-def _totals(spec: Any) -> tuple[int, int]:
+def _totals(spec: FlinkClusterSpec) -> tuple[int, int]:
     jm, tm = spec.job_manager, spec.task_manager
     cpu = jm.replicas * jm.cpu_millicores + tm.replicas * tm.cpu_millicores
     memory = jm.replicas * jm.memory_mib + tm.replicas * tm.memory_mib

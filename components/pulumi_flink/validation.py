@@ -73,32 +73,31 @@ def _check_managed_keys(spec: FlinkClusterSpec) -> list[Problem]:
 
 
 def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
-    problems = []
     config = spec.flink_configuration
-    try:
-        taskmanager_memory(spec.task_manager.memory_mib, config, spec.version)
-    except MemoryModelError as exc:
-        problems.append(
-            Problem("taskManager.memory", f"{exc}.", "raise taskManager.memory (Flink's default is 1728Mi)")
-        )
-    except ValueError as exc:
-        problems.append(
-            Problem(
-                "flinkConfiguration", f"a taskmanager.memory.* value is unreadable: {exc}.", "fix that value"
-            )
-        )
-    try:
-        jobmanager_memory(spec.job_manager.memory_mib, config)
-    except MemoryModelError as exc:
-        problems.append(
-            Problem("jobManager.memory", f"{exc}.", "raise jobManager.memory (Flink's default is 1600Mi)")
-        )
-    except ValueError as exc:
-        problems.append(
-            Problem(
-                "flinkConfiguration", f"a jobmanager.memory.* value is unreadable: {exc}.", "fix that value"
-            )
-        )
+    derivations = (
+        (
+            "taskManager",
+            "taskmanager",
+            "1728Mi",
+            lambda: taskmanager_memory(spec.task_manager.memory_mib, config, spec.version),
+        ),
+        (
+            "jobManager",
+            "jobmanager",
+            "1600Mi",
+            lambda: jobmanager_memory(spec.job_manager.memory_mib, config),
+        ),
+    )
+    problems = []
+    for field, prefix, flink_default, derive in derivations:
+        try:
+            derive()
+        except MemoryModelError as exc:
+            fix = f"raise {field}.memory (Flink's default is {flink_default})"
+            problems.append(Problem(f"{field}.memory", f"{exc}.", fix))
+        except ValueError as exc:
+            message = f"a {prefix}.memory.* value is unreadable: {exc}."
+            problems.append(Problem("flinkConfiguration", message, "fix that value"))
     return problems
 
 

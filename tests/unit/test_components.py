@@ -61,7 +61,7 @@ def test_component_tree_and_names_are_prefixed() -> None:
     for r in render.resources:
         if r.custom:
             assert r.name.startswith("analytics-")
-            assert not by_name(render)[next(n for n, x in resources.items() if x.urn == r.parent)].custom
+            assert not render.by_urn[r.parent].custom
     assert len({r.urn for r in render.resources}) == len(render.resources)
 
 
@@ -316,11 +316,7 @@ def test_callers_provider_and_parent_reach_every_child() -> None:
     resources = by_name(render)
     assert resources["analytics"].parent == resources["platform"].urn
     provider_urn = resources["team-cluster"].urn
-    k8s_objects = [
-        r
-        for r in render.resources
-        if r.custom and r.type.startswith("kubernetes:") and not r.type.startswith("pulumi:providers")
-    ]
+    k8s_objects = render.kubernetes_resources()
     assert len(k8s_objects) == 6
     for r in k8s_objects:
         assert r.provider.startswith(provider_urn + "::"), r.name

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from pulumi_flink.errors import FlinkSpecError
+from pulumi_flink.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec, TaskManagerSpec
 from pulumi_flink.validation import check_cluster
 from tests.conftest import make_spec
@@ -16,9 +17,7 @@ def problems_of(data: dict[str, Any]) -> FlinkSpecError:
     base = {"name": "analytics", "flinkVersion": "1.20"}
     with pytest.raises(FlinkSpecError) as info:
         spec = FlinkClusterSpec.parse({**base, **data})
-        from pulumi_flink.errors import raise_if_any
-
-        raise_if_any(check_cluster(spec))
+        ensure_valid(spec)
     return info.value
 
 
