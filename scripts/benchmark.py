@@ -223,35 +223,11 @@ def _label(resource: Any) -> str:
     return f"{kind}/{name or resource.name}"
 
 
-def _custom_deps(render: Any, resource: Any) -> list[Any]:
-    by_urn = render.by_urn
-    return [by_urn[d] for d in resource.dependencies if d in by_urn and by_urn[d].custom]
-
-
-def _chain_stats(render: Any) -> tuple[int, int]:
-    """Independent check of wait_chain: (longest length, how many chains have that length)."""
-    by_urn = render.by_urn
-    memo: dict[str, tuple[int, int]] = {}
-
-    def best(urn: str) -> tuple[int, int]:
-        if urn not in memo:
-            below = [best(d.urn) for d in _custom_deps(render, by_urn[urn])]
-            length = max((b[0] for b in below), default=0)
-            count = sum(b[1] for b in below if b[0] == length) if below else 1
-            memo[urn] = (length + 1, count)
-        return memo[urn]
-
-    ends = [best(r.urn) for r in render.resources if r.custom]
-    longest = max((e[0] for e in ends), default=0)
-    return longest, sum(e[1] for e in ends if e[0] == longest)
-
-
 def wait_figures(title: str, render: Any, with_dependencies: bool) -> dict[str, Any]:
     by_urn = render.by_urn
     chain = render.wait_chain()
     customs = [r for r in render.resources if r.custom]
     components = [r for r in render.resources if not r.custom]
-    longest, tied = _chain_stats(render)
     figures: dict[str, Any] = {
         "title": title,
         "resources": len(render.resources),
@@ -260,14 +236,12 @@ def wait_figures(title: str, render: Any, with_dependencies: bool) -> dict[str, 
         "wait_chain": [_label(by_urn[u]) for u in chain],
         "wait_chain_urn_names": [by_urn[u].name for u in chain],
         "wait_chain_length": len(chain),
-        "independent_longest_length": longest,
-        "chains_of_that_length": tied,
-        "custom_resources_waiting_on_nothing": sum(1 for r in customs if not _custom_deps(render, r)),
+        "custom_resources_waiting_on_nothing": sum(1 for r in customs if not render.waits_of(r)),
         "resources_waiting_on_nothing": sum(1 for r in render.resources if not r.dependencies),
     }
     if with_dependencies:
         figures["dependencies"] = {
-            r.name: {"object": _label(r), "waits_on": sorted(d.name for d in _custom_deps(render, r))}
+            r.name: {"object": _label(r), "waits_on": sorted(d.name for d in render.waits_of(r))}
             for r in sorted(customs, key=lambda r: r.name)
         }
         deployments = {r.parent.rsplit("::", 1)[-1]: r for r in customs if r.type.endswith(":Deployment")}
@@ -283,9 +257,6 @@ def format_waits(f: dict[str, Any]) -> str:
         f"{f['title']}: {f['resources']} resources ({f['custom_resources']} Kubernetes objects, "
         f"{f['components']} components)",
         f"  longest wait chain (length {f['wait_chain_length']}): " + " -> ".join(f["wait_chain"]),
-        f"  independent check: longest length {f['independent_longest_length']}, "
-        f"{f['chains_of_that_length']} chain(s) of that length; wait_chain returns one of them,"
-        " and which one can change from process to process",
         f"  Kubernetes objects that wait on nothing: {f['custom_resources_waiting_on_nothing']} "
         f"of {f['custom_resources']} (all resources incl. components: "
         f"{f['resources_waiting_on_nothing']} of {f['resources']})",

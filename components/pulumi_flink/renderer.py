@@ -54,6 +54,11 @@ class Render:
         objects = [manifest_from_inputs(r.inputs) for r in self.kubernetes_resources()]
         return sorted(objects, key=_object_sort_key)
 
+    def waits_of(self, resource: RecordedResource) -> list[RecordedResource]:
+        """The custom resources ``resource`` waits for (a wait on a component means its children)."""
+        by_urn = self.by_urn
+        return [by_urn[d] for d in resource.dependencies if d in by_urn and by_urn[d].custom]
+
     def wait_chain(self) -> list[str]:
         """The longest chain of resources that each wait for the one before (explicit or Output edges).
 
@@ -64,7 +69,7 @@ class Render:
 
         def longest(urn: str) -> list[str]:
             if urn not in memo:
-                deps = sorted(d for d in by_urn[urn].dependencies if d in by_urn and by_urn[d].custom)
+                deps = sorted(d.urn for d in self.waits_of(by_urn[urn]))
                 best = max((longest(d) for d in deps), key=len, default=[])
                 memo[urn] = [*best, urn]
             return memo[urn]
