@@ -1,6 +1,13 @@
-"""``FlinkCluster``: the components composed into a standalone session cluster."""
+"""``FlinkCluster``: the components composed by deployment mode.
+
+- session and application: one cluster (``FlinkClusterParts``);
+- per-job: one ``FlinkJobCluster`` per job, each a session cluster of its own plus the
+  client that submits the job.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 
@@ -8,33 +15,105 @@ from .configuration import FlinkConfiguration
 from .meta import TYPE_PREFIX, ensure_valid
 from .rbac import FlinkRbac
 from .services import FlinkServices
-from .spec import FlinkClusterSpec
+from .spec import FlinkClusterSpec, JobSpec, PerJobSpec
 from .validation import cluster_warnings
-from .workloads import JobManager, TaskManager
+from .workloads import JobManager, JobSubmitter, TaskManager
+
+
+@dataclass(frozen=True)
+class FlinkClusterParts:
+    """The components of one running Flink cluster, children of ``owner``."""
+
+    configuration: FlinkConfiguration
+    rbac: FlinkRbac
+    services: FlinkServices
+    jobmanager: JobManager
+    taskmanager: TaskManager | None
+    """None for a native cluster: its JobManager creates TaskManager pods itself."""
+
+    @classmethod
+    def build(
+        cls, owner: pulumi.Resource, name: str, spec: FlinkClusterSpec, submitted: JobSpec | None = None
+    ) -> FlinkClusterParts:
+        child = pulumi.ResourceOptions(parent=owner)
+        configuration = FlinkConfiguration(f"{name}-configuration", spec, opts=child)
+        rbac = FlinkRbac(f"{name}-rbac", spec, opts=child)
+        services = FlinkServices(f"{name}-services", spec, opts=child)
+        needs = [configuration.config_map, *rbac.pod_needs]
+        rendered = configuration.rendered
+        account, token = rbac.service_account_name, rbac.automount_token
+        jobmanager = JobManager(
+            f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
+        )
+        taskmanager = None
+        if not spec.native:
+            taskmanager = TaskManager(
+                f"{name}-taskmanager", spec, rendered, account, token, needs=needs, opts=child
+            )
+        return cls(configuration, rbac, services, jobmanager, taskmanager)
+
+    def rest_endpoint(self, spec: FlinkClusterSpec) -> pulumi.Output[str]:
+        """The in-cluster URL of the REST API and web UI."""
+        return pulumi.Output.all(self.services.rest_service_name, spec.namespace).apply(
+            lambda parts: f"http://{parts[0]}.{parts[1]}.svc:{spec.ports.rest}"
+        )
+
+
+class FlinkJobCluster(pulumi.ComponentResource):
+    """Per-job mode: one job's dedicated, isolated cluster, and the client that submits it.
+
+    ``spec`` is the job's own cluster (``FlinkClusterSpec.job_cluster``): a session
+    cluster named ``<cluster>-<job>``, with its own ConfigMap, ServiceAccount, Services,
+    JobManager and TaskManagers. A ``JobSubmitter`` runs ``flink run`` against it.
+    """
+
+    spec: FlinkClusterSpec
+    job: JobSpec
+    parts: FlinkClusterParts
+    submitter: JobSubmitter
+    rest_endpoint: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, spec: FlinkClusterSpec, job: JobSpec, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:FlinkJobCluster", name, None, opts)
+        self.spec, self.job = spec, job
+        self.parts = FlinkClusterParts.build(self, name, spec, submitted=job)
+        # The submission must reach the JobManager that will run it: wait for its rollout.
+        needs = [self.parts.configuration.config_map, self.parts.jobmanager.workload]
+        self.submitter = JobSubmitter(
+            f"{name}-submitter", spec, job, self.parts.configuration.rendered,
+            self.parts.rbac.service_account_name, needs=needs, opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.rest_endpoint = self.parts.rest_endpoint(spec)
+        self.cluster_id = pulumi.Output.from_input(spec.name)
+        self.register_outputs({"restEndpoint": self.rest_endpoint, "clusterId": self.cluster_id})
 
 
 class FlinkCluster(pulumi.ComponentResource):
-    """A Flink cluster on Kubernetes.
+    """A Flink cluster on Kubernetes, in any deployment mode (``spec.mode``, ``spec.native``).
 
     Pass your own ``provider``/``providers`` and ``parent`` in ``opts``: every
     child inherits them. Bad input raises ``FlinkSpecError`` before anything
     is registered.
 
-    Outputs: ``namespace``, ``jobmanager_service_name``, ``rest_service_name``,
-    ``rest_endpoint`` (in-cluster URL), ``cluster_id``.
+    Outputs: ``namespace``, ``cluster_id``; for session and application clusters
+    ``jobmanager_service_name``, ``rest_service_name``, ``rest_endpoint`` (in-cluster URL);
+    for per-job, ``job_clusters`` (one ``FlinkJobCluster`` per job) and ``rest_endpoints``
+    (job name → in-cluster URL).
     """
 
     spec: FlinkClusterSpec
-    configuration: FlinkConfiguration
-    rbac: FlinkRbac
-    services: FlinkServices
-    jobmanager: JobManager
-    taskmanager: TaskManager
+    parts: FlinkClusterParts | None
+    job_clusters: dict[str, FlinkJobCluster]
     namespace: pulumi.Output[str]
-    jobmanager_service_name: pulumi.Output[str]
-    rest_service_name: pulumi.Output[str]
-    rest_endpoint: pulumi.Output[str]
     cluster_id: pulumi.Output[str]
+    jobmanager_service_name: pulumi.Output[str] | None
+    rest_service_name: pulumi.Output[str] | None
+    rest_endpoint: pulumi.Output[str] | None
+    rest_endpoints: pulumi.Output[dict[str, str]]
 
     def __init__(
         self,
@@ -47,35 +126,36 @@ class FlinkCluster(pulumi.ComponentResource):
         self.spec = spec
         for warning in cluster_warnings(spec):
             pulumi.log.warn(warning, resource=self)
-        child = pulumi.ResourceOptions(parent=self)
 
-        self.configuration = FlinkConfiguration(f"{name}-configuration", spec, opts=child)
-        self.rbac = FlinkRbac(f"{name}-rbac", spec, opts=child)
-        self.services = FlinkServices(f"{name}-services", spec, opts=child)
-        needs = [self.configuration.config_map, *self.rbac.pod_needs]
-        rendered = self.configuration.rendered
-        account = self.rbac.service_account_name
-        token = self.rbac.automount_token
-        self.jobmanager = JobManager(
-            f"{name}-jobmanager", spec, rendered, account, token, needs=needs, opts=child
-        )
-        self.taskmanager = TaskManager(
-            f"{name}-taskmanager", spec, rendered, account, token, needs=needs, opts=child
-        )
-
-        self.namespace = self.services.rest_service.metadata.namespace.apply(lambda ns: ns or spec.namespace)
-        self.jobmanager_service_name = self.services.jobmanager_service_name
-        self.rest_service_name = self.services.rest_service_name
-        self.rest_endpoint = pulumi.Output.all(self.rest_service_name, self.namespace).apply(
-            lambda parts: f"http://{parts[0]}.{parts[1]}.svc:{spec.ports.rest}"
-        )
+        self.parts = None
+        self.job_clusters = {}
+        self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
+        if spec.mode == "per-job":
+            self.job_clusters = {
+                job.name: self._job_cluster(name, job) for job in spec.jobs
+            }
+            endpoints = {job: cluster.rest_endpoint for job, cluster in self.job_clusters.items()}
+            self.rest_endpoints = pulumi.Output.all(**endpoints)
+        else:
+            self.parts = FlinkClusterParts.build(self, name, spec)
+            self.jobmanager_service_name = self.parts.services.jobmanager_service_name
+            self.rest_service_name = self.parts.services.rest_service_name
+            self.rest_endpoint = self.parts.rest_endpoint(spec)
+            self.rest_endpoints = pulumi.Output.all(**{spec.name: self.rest_endpoint})
+        self.namespace = pulumi.Output.from_input(spec.namespace)
         self.cluster_id = pulumi.Output.from_input(spec.name)
         self.register_outputs(
             {
                 "namespace": self.namespace,
+                "clusterId": self.cluster_id,
                 "jobmanagerServiceName": self.jobmanager_service_name,
                 "restServiceName": self.rest_service_name,
                 "restEndpoint": self.rest_endpoint,
-                "clusterId": self.cluster_id,
+                "restEndpoints": self.rest_endpoints,
             }
+        )
+
+    def _job_cluster(self, name: str, job: PerJobSpec) -> FlinkJobCluster:
+        return FlinkJobCluster(
+            f"{name}-{job.name}", self.spec.job_cluster(job), job, opts=pulumi.ResourceOptions(parent=self)
         )

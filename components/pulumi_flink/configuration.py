@@ -7,7 +7,6 @@ import pulumi_kubernetes as k8s
 
 from .flink_config import RenderedConfig, render_config
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import ClusterNames
 from .spec import FlinkClusterSpec
 
 
@@ -35,7 +34,7 @@ class FlinkConfiguration(pulumi.ComponentResource):
         self.rendered = rendered
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
-            metadata=wire(object_metadata(spec, ClusterNames(spec.name).config_map, "configuration")),
+            metadata=wire(object_metadata(spec, spec.names.config_map, "configuration")),
             data=dict(rendered.files),
             opts=pulumi.ResourceOptions(parent=self),
         )

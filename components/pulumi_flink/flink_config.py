@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from .naming import ClusterNames
-from .spec import ConfigValue, FlinkClusterSpec
+from .spec import ConfigValue, FlinkClusterSpec, JobSpec
 from .versions import FlinkVersion
 
 CONF_DIR = "/opt/flink/conf"
@@ -82,7 +81,58 @@ MANAGED_KEYS: dict[str, str] = {
     "taskmanager.heap.mb": "taskManager.memory",
     "env.java.opts": "jvmOptions",
     "env.java.opts.all": "jvmOptions",
+    # Deployment modes: the job and where it runs.
+    "execution.target": "mode and native",
+    "pipeline.jars": "job.jar",
+    "$internal.application.main": "job.entryClass",
+    "$internal.application.program-args": "job.args",
+    "execution.savepoint.path": "job.savepoint",
+    "execution.savepoint.ignore-unclaimed-state": "job.allowNonRestoredState",
+    "$internal.pipeline.job-id": "job.jobId",
+    # Native Kubernetes: what Flink's own client would set.
+    "kubernetes.cluster-id": "(derived from name)",
+    "kubernetes.namespace": "namespace",
+    "kubernetes.container.image": "image",
+    "kubernetes.container.image.ref": "image",
+    "kubernetes.container.image.pull-policy": "imagePullPolicy",
+    "kubernetes.container.image.pull-secrets": "pod.imagePullSecrets",
+    "kubernetes.service-account": "pod.serviceAccountName",
+    "kubernetes.jobmanager.service-account": "pod.serviceAccountName",
+    "kubernetes.taskmanager.service-account": "pod.serviceAccountName",
+    "kubernetes.jobmanager.cpu": "jobManager.cpu",
+    "kubernetes.jobmanager.cpu.amount": "jobManager.cpu",
+    "kubernetes.taskmanager.cpu": "taskManager.cpu",
+    "kubernetes.taskmanager.cpu.amount": "taskManager.cpu",
+    "kubernetes.jobmanager.replicas": "jobManager.replicas",
+    "kubernetes.rest-service.exposed.type": "rest.exposure",
+    "kubernetes.pod-template-file": "pod (the library writes the pod templates)",
+    "kubernetes.pod-template-file.default": "pod (the library writes the pod templates)",
+    "kubernetes.pod-template-file.jobmanager": "pod (the library writes the pod templates)",
+    "kubernetes.pod-template-file.taskmanager": "pod (the library writes the pod templates)",
 }
+
+# Values of Flink's HA type key that mean "no high availability".
+_HA_OFF = ("none", "NONE", "")
+
+
+def ha_enabled(spec: FlinkClusterSpec) -> bool:
+    """Whether Flink runs with high availability (set through flinkConfiguration for now)."""
+    for key in ("high-availability.type", "high-availability"):
+        value = spec.flink_configuration.get(key)
+        if value is not None:
+            return str(value) not in _HA_OFF
+    return False
+
+
+def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
+    """The job id to run ``job`` with, if fixed: the given one, or, with HA, one derived from
+    the namespace and name, so a restarted JobManager recovers the job instead of starting
+    a fresh one (Flink's standalone entrypoint would pick a random id)."""
+    if job.job_id is not None:
+        return job.job_id
+    if ha_enabled(spec):
+        return hashlib.sha256(f"{spec.namespace}/{spec.name}".encode()).hexdigest()[:32]
+    return None
 
 
 @dataclass(frozen=True)
@@ -103,8 +153,8 @@ class RenderedConfig:
 
 
 def flink_values(spec: FlinkClusterSpec) -> dict[str, ConfigValue]:
-    """The flat Flink configuration of a standalone session cluster."""
-    names = ClusterNames(spec.name)
+    """The flat Flink configuration of the cluster, for its mode."""
+    names = spec.names
     version = spec.version
     jvm_options = " ".join((*java_module_options(version), *spec.jvm_options))
     values: dict[str, ConfigValue] = {
@@ -119,7 +169,7 @@ def flink_values(spec: FlinkClusterSpec) -> dict[str, ConfigValue]:
         "taskmanager.rpc.port": spec.ports.task_manager_rpc,
         "taskmanager.data.port": spec.ports.task_manager_data,
         "taskmanager.numberOfTaskSlots": spec.task_manager.slots,
-        "parallelism.default": spec.parallelism,
+        "parallelism.default": spec.job_parallelism,
         "jobmanager.memory.process.size": f"{spec.job_manager.memory_mib}m",
         "taskmanager.memory.process.size": f"{spec.task_manager.memory_mib}m",
         "jobmanager.execution.failover-strategy": "region",

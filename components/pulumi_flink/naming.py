@@ -10,6 +10,14 @@ from dataclasses import dataclass
 
 MANAGED_BY = "pulumi-flink"
 CONFIG_CHECKSUM_ANNOTATION = "flink.pulumi.com/config-checksum"
+# Per-job mode: a checksum of the job's submission on the JobManager pods, so that a changed
+# job restarts its dedicated cluster before the new client submits it (never two versions).
+JOB_CHECKSUM_ANNOTATION = "flink.pulumi.com/job-checksum"
+# On the JobManager workload: the Flink deployment mode. Changing it replaces the workload
+# (see ``replace_on_mode_change``): Flink cannot turn a running cluster into another mode.
+DEPLOYMENT_MODE_ANNOTATION = "flink.pulumi.com/deployment-mode"
+# Per-job mode: on every object of a job's dedicated cluster, naming the per-job cluster.
+PART_OF_LABEL = "app.kubernetes.io/part-of"
 
 # Labels that select pods. They never change for a running cluster, because a
 # Deployment's selector is immutable.
@@ -23,26 +31,43 @@ RESERVED_LABEL_KEYS = (*SELECTOR_LABEL_KEYS, "app.kubernetes.io/managed-by")
 
 @dataclass(frozen=True)
 class ClusterNames:
-    """Every Kubernetes object name of one cluster."""
+    """Every Kubernetes object name of one cluster.
+
+    Native clusters use the names Flink's own native client gives (the cluster id is
+    the cluster name): Flink's JobManager looks some of them up at runtime, e.g. the
+    ``flink-config-<cluster-id>`` ConfigMap it mounts into the TaskManager pods it creates.
+    """
 
     cluster: str
+    native: bool = False
 
     @property
     def config_map(self) -> str:
-        return f"{self.cluster}-config"
+        return f"flink-config-{self.cluster}" if self.native else f"{self.cluster}-config"
+
+    @property
+    def pod_template_config_map(self) -> str:
+        """Native only: the TaskManager pod template the JobManager builds TaskManager pods from."""
+        return f"pod-template-{self.cluster}"
 
     @property
     def jobmanager(self) -> str:
-        return f"{self.cluster}-jobmanager"
+        return self.cluster if self.native else f"{self.cluster}-jobmanager"
 
     @property
     def taskmanager(self) -> str:
+        """Standalone: the TaskManager Deployment. Native: the prefix of the pods Flink creates."""
         return f"{self.cluster}-taskmanager"
 
     @property
     def jobmanager_service(self) -> str:
         """Internal Service: RPC and blob, what TaskManagers and clients dial."""
-        return f"{self.cluster}-jobmanager"
+        return self.cluster if self.native else f"{self.cluster}-jobmanager"
+
+    @property
+    def submitter(self) -> str:
+        """Per-job mode: the Kubernetes Job whose pod submits the job with ``flink run``."""
+        return f"{self.cluster}-submit"
 
     @property
     def rest_service(self) -> str:

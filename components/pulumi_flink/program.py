@@ -108,19 +108,25 @@ def current_stack_config() -> dict[str, Any]:
 
 def build_stack(stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> dict[str, FlinkCluster]:
     clusters = {spec.name: FlinkCluster(spec.name, spec, opts=opts) for spec in stack.clusters}
-    pulumi.export(
-        "clusters",
-        {
-            name: {
-                "namespace": cluster.namespace,
-                "jobmanagerService": cluster.jobmanager_service_name,
-                "restEndpoint": cluster.rest_endpoint,
-                "clusterId": cluster.cluster_id,
-            }
-            for name, cluster in clusters.items()
-        },
-    )
+    pulumi.export("clusters", {name: _stack_output(cluster) for name, cluster in clusters.items()})
     return clusters
+
+
+def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:
+    output: dict[str, Any] = {
+        "mode": cluster.spec.deployment_mode,
+        "namespace": cluster.namespace,
+        "clusterId": cluster.cluster_id,
+    }
+    if cluster.spec.mode == "per-job":
+        output["jobs"] = {
+            job: {"restEndpoint": job_cluster.rest_endpoint, "clusterId": job_cluster.cluster_id}
+            for job, job_cluster in cluster.job_clusters.items()
+        }
+    else:
+        output["jobmanagerService"] = cluster.jobmanager_service_name
+        output["restEndpoint"] = cluster.rest_endpoint
+    return output
 
 
 def main() -> None:

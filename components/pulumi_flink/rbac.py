@@ -9,7 +9,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import ClusterNames
 from .spec import FlinkClusterSpec
 
 PolicyRule = dict[str, Any]
@@ -37,7 +36,7 @@ class FlinkRbac(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
-        names = ClusterNames(spec.name)
+        names = spec.names
         super().__init__(f"{TYPE_PREFIX}:FlinkRbac", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.automount_token = bool(rules)

@@ -32,6 +32,7 @@ class RecordedResource:
     provider: str
     dependencies: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    replace_on_changes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -133,6 +134,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     provider=request.provider,
                     dependencies=tuple(sorted(request.dependencies)),
                     aliases=tuple(str(a) for a in request.aliasURNs),
+                    replace_on_changes=tuple(request.replaceOnChanges),
                 )
             )
         return response

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import ClusterNames, selector_labels
+from .naming import selector_labels
 from .spec import FlinkClusterSpec
 
 
@@ -50,7 +50,7 @@ class FlinkServices(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
-        names = ClusterNames(spec.name)
+        names = spec.names
         super().__init__(f"{TYPE_PREFIX}:FlinkServices", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.jobmanager_service = k8s.core.v1.Service(

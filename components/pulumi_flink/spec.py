@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from .errors import FlinkSpecError, Problem
+from .naming import PART_OF_LABEL, ClusterNames
 from .quantities import cpu_millicores, memory_mebibytes
 from .versions import FlinkVersion
 
@@ -211,6 +212,11 @@ class JobManagerSpec(Resources):
 
     replicas: int = Field(default=1, ge=1)
     """JobManager pods. More than one is a standby and needs high availability."""
+    workload: Literal["Job", "Deployment"] | None = None
+    """Standalone application mode only: run the JobManager as a Kubernetes ``Job`` (the
+    default, as in Flink's own manifests: a bounded job completes and its pod is not
+    restarted) or as a ``Deployment`` (always keeps a pod: for never-ending streaming jobs).
+    Every other mode runs it as a Deployment."""
 
 
 class TaskManagerSpec(Resources):
@@ -323,10 +329,132 @@ def _require_unique(entries: list[dict[str, Any]], key: str) -> None:
         raise _fix(f"{key} {duplicates} appears more than once.", f"give each entry its own {key}")
 
 
-class FlinkClusterSpec(SpecModel):
-    """One Flink cluster on Kubernetes: a standalone session cluster.
+USRLIB_DIR = "/opt/flink/usrlib"
+DEFAULT_JAR_FETCH_IMAGE = "curlimages/curl:8.11.1"
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+_JAVA_CLASS = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
 
-    Only ``name`` and ``flinkVersion`` are required. The version has no default
+
+def jar_is_fetched(jar: str) -> bool:
+    """True when ``jar`` is a URL an init container downloads, not a path in the image."""
+    return jar.startswith(("http://", "https://"))
+
+
+def jar_path_in_pod(jar: str) -> str:
+    """Where the jar is inside the Flink container: fetched jars land in the usrlib directory."""
+    if jar_is_fetched(jar):
+        return f"{USRLIB_DIR}/{jar.rstrip('/').rsplit('/', 1)[-1].split('?', 1)[0]}"
+    return jar.removeprefix("local://")
+
+
+class JobSpec(SpecModel):
+    """The job of an application cluster, or one job of a per-job deployment.
+
+    Only ``jar`` is required.
+    """
+
+    jar: str
+    """The job's jar: a path in the image ('/opt/flink/usrlib/job.jar' or
+    'local:///opt/flink/usrlib/job.jar'), or an http(s) URL that an init container downloads
+    into ``/opt/flink/usrlib`` before Flink starts."""
+    entry_class: str | None = None
+    """The class whose ``main()`` builds the job; unset uses the jar manifest's ``Main-Class``."""
+    args: list[str] = []
+    """Arguments passed to ``main()``."""
+    parallelism: int | None = Field(default=None, ge=1)
+    """The job's parallelism; unset uses the cluster's ``parallelism``."""
+    savepoint: str | None = None
+    """Start from this savepoint or retained checkpoint (a path, e.g. 's3://bucket/savepoints/sp-1');
+    unset starts empty."""
+    allow_non_restored_state: bool = False
+    """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
+    job_id: str | None = None
+    """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
+    availability on a fixed id is derived from the cluster name, so a restarted JobManager
+    recovers the job instead of starting a fresh one."""
+    jar_fetch_image: str = DEFAULT_JAR_FETCH_IMAGE
+    """Image of the init container that downloads a jar URL (it runs ``curl``)."""
+
+    @field_validator("jar")
+    @classmethod
+    def _jar(cls, value: str) -> str:
+        if jar_is_fetched(value):
+            file_name = jar_path_in_pod(value).rsplit("/", 1)[-1]
+            if not file_name.endswith(".jar"):
+                raise _fix(
+                    f"the URL {value!r} does not end in a .jar file name.",
+                    "give the URL of the jar file itself, e.g. 'https://repo.example.com/jobs/orders-1.4.jar'",
+                )
+            return value
+        path = value.removeprefix("local://")
+        if not path.startswith("/") or not path.endswith(".jar") or any(c.isspace() for c in path):
+            raise _fix(
+                f"{value!r} is neither an absolute path to a .jar in the image nor an http(s) URL.",
+                f"write e.g. '{USRLIB_DIR}/job.jar' (in the image) or 'https://repo.example.com/job.jar'",
+            )
+        return value
+
+    @field_validator("entry_class")
+    @classmethod
+    def _entry_class(cls, value: str | None) -> str | None:
+        if value is not None and not _JAVA_CLASS.match(value):
+            raise _fix(
+                f"{value!r} is not a Java class name.",
+                "write the fully qualified name, e.g. 'com.example.Orders'",
+            )
+        return value
+
+    @field_validator("job_id")
+    @classmethod
+    def _job_id(cls, value: str | None) -> str | None:
+        if value is not None and not _JOB_ID.match(value):
+            raise _fix(
+                f"{value!r} is not a Flink job id.",
+                "write 32 lowercase hex digits, e.g. '00000000000000000000000000000001', or remove it",
+            )
+        return value
+
+    @field_validator("savepoint")
+    @classmethod
+    def _savepoint(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(c.isspace() for c in value)):
+            raise _fix(f"{value!r} is not a savepoint path.", "write e.g. 's3://bucket/savepoints/savepoint-1'")
+        return value
+
+    @field_validator("jar_fetch_image")
+    @classmethod
+    def _fetch_image(cls, value: str) -> str:
+        if not value or any(c.isspace() for c in value):
+            raise _fix(f"{value!r} is not an image reference.", f"write e.g. '{DEFAULT_JAR_FETCH_IMAGE}'")
+        return value
+
+    @property
+    def jar_in_pod(self) -> str:
+        return jar_path_in_pod(self.jar)
+
+
+class PerJobSpec(JobSpec):
+    """One job of a per-job deployment: a name, the job, and optionally its own TaskManagers."""
+
+    name: str
+    """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``."""
+    task_manager: TaskManagerSpec | None = None
+    """This job's TaskManagers; unset uses the cluster's ``taskManager``."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_dns1035(value, "job name", MAX_CLUSTER_NAME)
+
+
+Mode = Literal["session", "application", "per-job"]
+
+
+class FlinkClusterSpec(SpecModel):
+    """One Flink cluster on Kubernetes, in any deployment mode.
+
+    Only ``name`` and ``flinkVersion`` are required (and ``job`` in application mode,
+    ``jobs`` in per-job mode). The version has no default
     on purpose: a library upgrade must never move a running cluster to a new
     Flink release.
     """
@@ -359,6 +487,28 @@ class FlinkClusterSpec(SpecModel):
     annotations: dict[str, str] = {}
     """Extra annotations on every object and pod."""
     pod: PodOptions = PodOptions()
+    mode: Mode = "session"
+    """'session': a long-running cluster that jobs are submitted to. 'application': the
+    cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every entry of
+    ``jobs`` gets its own isolated cluster, and a client pod submits it with ``flink run``
+    (``main()`` runs on the client)."""
+    native: bool = False
+    """False (standalone): Flink does not know it runs on Kubernetes; TaskManagers are a
+    Deployment of ``taskManager.replicas`` pods. True (native): the JobManager creates and
+    deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need."""
+    job: JobSpec | None = None
+    """Application mode: the job the cluster runs."""
+    jobs: list[PerJobSpec] = []
+    """Per-job mode: the jobs, each on its own cluster."""
+
+    @field_validator("jobs")
+    @classmethod
+    def _unique_jobs(cls, value: list[PerJobSpec]) -> list[PerJobSpec]:
+        names = [job.name for job in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise _fix(f"job names {duplicates} appear more than once.", "give every job its own name")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -419,6 +569,10 @@ class FlinkClusterSpec(SpecModel):
         return value
 
     @property
+    def names(self) -> ClusterNames:
+        return ClusterNames(self.name, self.native)
+
+    @property
     def version(self) -> FlinkVersion:
         return FlinkVersion.parse(self.flink_version)
 
@@ -433,3 +587,40 @@ class FlinkClusterSpec(SpecModel):
     @property
     def total_slots(self) -> int:
         return self.task_manager.replicas * self.task_manager.slots
+
+    @property
+    def deployment_mode(self) -> str:
+        """'standalone session', 'native application', ... as the Flink docs name them."""
+        return f"{'native' if self.native else 'standalone'} {self.mode}"
+
+    @property
+    def jobmanager_workload(self) -> Literal["Job", "Deployment"]:
+        """The Kubernetes kind that runs the JobManager (see ``jobManager.workload``)."""
+        if self.job_manager.workload is not None:
+            return self.job_manager.workload
+        return "Job" if self.mode == "application" and not self.native else "Deployment"
+
+    @property
+    def job_parallelism(self) -> int:
+        """The parallelism of the application job, or ``parallelism`` without one."""
+        if self.job is not None and self.job.parallelism is not None:
+            return self.job.parallelism
+        return self.parallelism
+
+    def job_cluster(self, job: PerJobSpec) -> FlinkClusterSpec:
+        """Per-job mode: the dedicated session cluster of ``job``, named ``<name>-<job name>``.
+
+        It inherits everything but the jobs; the job's parallelism and TaskManagers, when
+        given, replace the cluster's. The result is a plain session spec, validated like any.
+        """
+        return self.model_copy(
+            update={
+                "name": f"{self.name}-{job.name}",
+                "mode": "session",
+                "jobs": [],
+                "job": None,
+                "parallelism": job.parallelism or self.parallelism,
+                "task_manager": job.task_manager or self.task_manager,
+                "labels": {**self.labels, PART_OF_LABEL: self.name},
+            }
+        )

@@ -1,28 +1,45 @@
-"""The JobManager and TaskManager Deployments."""
+"""The Flink workloads: the JobManager (a Deployment, or a Kubernetes Job in standalone
+application mode), the standalone TaskManager Deployment, and per-job mode's submitter Job."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from .flink_config import RenderedConfig
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import ClusterNames, selector_labels
-from .pods import ProcessRole, flink_pod_template, jobmanager_role, taskmanager_role
-from .spec import FlinkClusterSpec
+from .naming import DEPLOYMENT_MODE_ANNOTATION, selector_labels
+from .pods import ProcessRole, flink_pod_template, jobmanager_role, submitter_role, taskmanager_role
+from .spec import FlinkClusterSpec, JobSpec
+
+WorkloadKind = Literal["Deployment", "Job"]
+
+# Retries of a Kubernetes Job's pod before the Job counts as failed (Kubernetes' default,
+# rendered so reviewers see it): a JobManager Job that fails six times stays failed.
+JOB_BACKOFF_LIMIT = 6
+
+# Flink cannot turn a running cluster into another mode: a change of the mode annotation
+# replaces the JobManager workload in the preview instead of rolling it in place.
+REPLACE_ON_MODE_CHANGE = (f'metadata.annotations["{DEPLOYMENT_MODE_ANNOTATION}"]',)
 
 
-def deployment_spec(
+def workload_spec(
     spec: FlinkClusterSpec,
     role: ProcessRole,
+    kind: WorkloadKind,
     replicas: int,
     config: RenderedConfig,
     service_account_name: str,
     automount_token: bool,
 ) -> dict[str, Any]:
+    if kind == "Job":
+        template = flink_pod_template(
+            spec, role, config, service_account_name, automount_token, restart_policy="OnFailure"
+        )
+        return {"backoffLimit": JOB_BACKOFF_LIMIT, "template": template}
     return {
         "replicas": replicas,
         "selector": {"matchLabels": selector_labels(spec.name, role.component)},
@@ -30,43 +47,47 @@ def deployment_spec(
     }
 
 
-class _FlinkWorkload(pulumi.ComponentResource):
-    deployment: k8s.apps.v1.Deployment
-    deployment_name: pulumi.Output[str]
-
-    def _register(
-        self,
-        type_name: str,
-        name: str,
-        spec: FlinkClusterSpec,
-        role: ProcessRole,
-        object_name: str,
-        replicas: int,
-        config: RenderedConfig,
-        service_account_name: str,
-        automount_token: bool,
-        needs: Sequence[pulumi.Resource],
-        opts: pulumi.ResourceOptions | None,
-    ) -> None:
-        ensure_valid(spec)
-        super().__init__(f"{TYPE_PREFIX}:{type_name}", name, None, opts)
-        self.deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment",
-            metadata=wire(object_metadata(spec, object_name, role.component)),
-            spec=wire(deployment_spec(spec, role, replicas, config, service_account_name, automount_token)),
-            # Only what the pods need to start: not the other process, not an Output.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(needs)),
+def _register_workload(
+    owner: pulumi.Resource,
+    name: str,
+    spec: FlinkClusterSpec,
+    role: ProcessRole,
+    kind: WorkloadKind,
+    object_name: str,
+    replicas: int,
+    config: RenderedConfig,
+    service_account_name: str,
+    automount_token: bool,
+    needs: Sequence[pulumi.Resource],
+    replace_on_mode_change: bool = False,
+) -> k8s.apps.v1.Deployment | k8s.batch.v1.Job:
+    metadata = object_metadata(spec, object_name, role.component)
+    options = pulumi.ResourceOptions(parent=owner, depends_on=list(needs))
+    if replace_on_mode_change:
+        annotations = {**metadata.get("annotations", {}), DEPLOYMENT_MODE_ANNOTATION: spec.deployment_mode}
+        metadata["annotations"] = annotations
+        options = pulumi.ResourceOptions.merge(
+            options, pulumi.ResourceOptions(replace_on_changes=list(REPLACE_ON_MODE_CHANGE))
         )
-        self.deployment_name = self.deployment.metadata.name
-        self.register_outputs({"deploymentName": self.deployment_name})
+    body = wire(workload_spec(spec, role, kind, replicas, config, service_account_name, automount_token))
+    if kind == "Job":
+        return k8s.batch.v1.Job(f"{name}-job", metadata=wire(metadata), spec=body, opts=options)
+    return k8s.apps.v1.Deployment(f"{name}-deployment", metadata=wire(metadata), spec=body, opts=options)
 
 
-class JobManager(_FlinkWorkload):
-    """The JobManager Deployment of a standalone session cluster.
+class JobManager(pulumi.ComponentResource):
+    """The JobManager: a Deployment, or a Kubernetes Job for a standalone application cluster
+    that asks for one (``jobManager.workload``).
 
-    ``needs`` lists what the pods need to exist before they start (the
-    ConfigMap, the ServiceAccount); the Deployment waits for those and nothing else.
+    ``needs`` lists what the pods need to exist before they start (the ConfigMap, the
+    ServiceAccount); the workload waits for those and nothing else. ``submitted``: in
+    per-job mode, the job a client submits to this cluster; a change to it restarts the
+    JobManager, so the new version never runs beside the old one.
     """
+
+    workload: k8s.apps.v1.Deployment | k8s.batch.v1.Job
+    kind: WorkloadKind
+    workload_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -76,30 +97,32 @@ class JobManager(_FlinkWorkload):
         service_account_name: str,
         automount_token: bool = False,
         needs: Sequence[pulumi.Resource] = (),
+        submitted: JobSpec | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        self._register(
-            "JobManager",
-            name,
-            spec,
-            jobmanager_role(spec),
-            ClusterNames(spec.name).jobmanager,
-            spec.job_manager.replicas,
-            config,
-            service_account_name,
-            automount_token,
-            needs,
-            opts,
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:JobManager", name, None, opts)
+        self.kind = spec.jobmanager_workload
+        self.workload = _register_workload(
+            self, name, spec, jobmanager_role(spec, submitted), self.kind, spec.names.jobmanager,
+            spec.job_manager.replicas, config, service_account_name, automount_token, needs,
+            replace_on_mode_change=True,
         )
+        self.workload_name = self.workload.metadata.name
+        self.register_outputs({"workloadName": self.workload_name, "kind": self.kind})
 
 
-class TaskManager(_FlinkWorkload):
-    """The TaskManager Deployment: ``taskManager.replicas`` pods of ``taskManager.slots`` slots.
+class TaskManager(pulumi.ComponentResource):
+    """The TaskManager Deployment of a standalone cluster: ``taskManager.replicas`` pods of
+    ``taskManager.slots`` slots.
 
     It needs the ConfigMap, not a ready JobManager: TaskManagers retry the
     connection until the JobManager answers.
     """
 
+    deployment: k8s.apps.v1.Deployment
+    deployment_name: pulumi.Output[str]
+
     def __init__(
         self,
         name: str,
@@ -110,16 +133,49 @@ class TaskManager(_FlinkWorkload):
         needs: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        self._register(
-            "TaskManager",
-            name,
-            spec,
-            taskmanager_role(spec),
-            ClusterNames(spec.name).taskmanager,
-            spec.task_manager.replicas,
-            config,
-            service_account_name,
-            automount_token,
-            needs,
-            opts,
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:TaskManager", name, None, opts)
+        deployment = _register_workload(
+            self, name, spec, taskmanager_role(spec), "Deployment", spec.names.taskmanager,
+            spec.task_manager.replicas, config, service_account_name, automount_token, needs,
         )
+        assert isinstance(deployment, k8s.apps.v1.Deployment)
+        self.deployment = deployment
+        self.deployment_name = deployment.metadata.name
+        self.register_outputs({"deploymentName": self.deployment_name})
+
+
+class JobSubmitter(pulumi.ComponentResource):
+    """Per-job mode's client: a Kubernetes Job whose pod runs ``flink run --detached`` against
+    its own cluster, so the job's ``main()`` runs in the client, as per-job means.
+
+    It waits for the JobManager workload (Pulumi waits until its pods are ready), so the
+    submission reaches the JobManager that will run it; a failed submission is retried by
+    the Job (``backoffLimit``). A Job's pod template cannot change: a changed job replaces
+    the submitter, and the JobManager restarts first (see ``JobManager``'s ``submitted``).
+    """
+
+    job: k8s.batch.v1.Job
+    job_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        spec: FlinkClusterSpec,
+        job: JobSpec,
+        config: RenderedConfig,
+        service_account_name: str,
+        needs: Sequence[pulumi.Resource] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:JobSubmitter", name, None, opts)
+        role = submitter_role(spec, job)
+        submitter = _register_workload(
+            self, name, spec, role, "Job", spec.names.submitter, 1, config, service_account_name,
+            False, needs,
+        )
+        assert isinstance(submitter, k8s.batch.v1.Job)
+        self.job = submitter
+        self.job_name = submitter.metadata.name
+        self.register_outputs({"jobName": self.job_name})
