@@ -4,47 +4,100 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .program import StackConfig
+from .pods import SUBMITTER_RESOURCES
 from .quantities import format_cpu
-from .spec import FlinkClusterSpec
+from .spec import FlinkClusterSpec, JobSpec
 
 
-def _totals(spec: FlinkClusterSpec) -> tuple[int, int]:
-    jm, tm = spec.job_manager, spec.task_manager
-    cpu = jm.replicas * jm.cpu_millicores + tm.replicas * tm.cpu_millicores
-    memory = jm.replicas * jm.memory_mib + tm.replicas * tm.memory_mib
-    return cpu, memory
+@dataclass(frozen=True)
+class _Footprint:
+    cpu: int = 0
+    memory: int = 0
+    slots: int = 0
+
+    def __add__(self, other: _Footprint) -> _Footprint:
+        return _Footprint(self.cpu + other.cpu, self.memory + other.memory, self.slots + other.slots)
 
 
 def _mib(value: int) -> str:
     return f"{value / 1024:g}Gi" if value % 1024 == 0 else f"{value}Mi"
 
 
+def _job_text(job: JobSpec) -> str:
+    what = job.entry_class or "the jar's Main-Class"
+    text = f"{what} from {job.jar}"
+    if job.savepoint:
+        text += f", from savepoint {job.savepoint}"
+    return text
+
+
+def _cluster_lines(spec: FlinkClusterSpec, indent: str = "  ") -> tuple[list[str], _Footprint]:
+    """The JobManager, TaskManager and REST lines of one running cluster, and its fixed footprint."""
+    jm, tm = spec.job_manager, spec.task_manager
+    footprint = _Footprint(jm.replicas * jm.cpu_millicores, jm.replicas * jm.memory_mib)
+    jm_text = f"{jm.replicas} x ({jm.cpu} CPU, {_mib(jm.memory_mib)}) as a {spec.jobmanager_workload}"
+    lines = [f"{indent}JobManager:   {jm_text}"]
+    if spec.native:
+        lines.append(
+            f"{indent}TaskManagers: created on demand by the JobManager, each ({tm.cpu} CPU, "
+            f"{_mib(tm.memory_mib)}) with {tm.slots} slot(s); parallelism {spec.job_parallelism}"
+        )
+    else:
+        footprint += _Footprint(
+            tm.replicas * tm.cpu_millicores, tm.replicas * tm.memory_mib, spec.total_slots
+        )
+        lines.append(
+            f"{indent}TaskManagers: {tm.replicas} x ({tm.cpu} CPU, {_mib(tm.memory_mib)}), "
+            f"{tm.slots} slot(s) each = {spec.total_slots} slot(s); parallelism {spec.job_parallelism}"
+        )
+    lines.append(f"{indent}REST: {spec.rest.exposure} Service {spec.names.rest_service}:{spec.ports.rest}")
+    return lines, footprint
+
+
+def _describe(spec: FlinkClusterSpec) -> tuple[list[str], _Footprint]:
+    head = f"{spec.name} (namespace {spec.namespace}): {spec.deployment_mode}, Flink {spec.version}, "
+    head += f"image {spec.resolved_image}"
+    lines = ["", head]
+    if spec.mode == "per-job":
+        total = _Footprint()
+        for job in spec.jobs:
+            job_cluster = spec.job_cluster(job)
+            lines.append(f"  job {job.name}: {_job_text(job)}, on cluster {job_cluster.name}")
+            cluster_lines, footprint = _cluster_lines(job_cluster, indent="    ")
+            lines += cluster_lines
+            client = SUBMITTER_RESOURCES
+            lines.append(
+                f"    Client: Job {job_cluster.names.submitter} runs flink run once "
+                f"({client.cpu} CPU, {_mib(client.memory_mib)} while it runs)"
+            )
+            total += footprint
+    else:
+        if spec.job is not None:
+            lines.append(f"  Job: {_job_text(spec.job)}")
+        cluster_lines, total = _cluster_lines(spec)
+        lines += cluster_lines
+    on_demand = " (plus the TaskManagers it creates)" if spec.native else ""
+    lines.append(f"  Requests = limits: {format_cpu(total.cpu)} CPU, {_mib(total.memory)} memory{on_demand}")
+    return lines, total
+
+
 def summarize(stack: StackConfig, objects: Sequence[dict[str, Any]], stack_name: str) -> str:
     lines = [f"Stack {stack_name}: {len(stack.clusters)} Flink cluster(s), {len(objects)} Kubernetes objects"]
-    total_cpu = total_memory = total_slots = 0
+    total = _Footprint()
     for spec in stack.clusters:
-        jm, tm = spec.job_manager, spec.task_manager
-        cpu, memory = _totals(spec)
-        total_cpu, total_memory = total_cpu + cpu, total_memory + memory
-        total_slots += spec.total_slots
-        lines += [
-            "",
-            f"{spec.name} (namespace {spec.namespace}): standalone session, Flink {spec.version}, "
-            f"image {spec.resolved_image}",
-            f"  JobManager:   {jm.replicas} x ({jm.cpu} CPU, {_mib(jm.memory_mib)})",
-            f"  TaskManagers: {tm.replicas} x ({tm.cpu} CPU, {_mib(tm.memory_mib)}), {tm.slots} slot(s) each"
-            f" = {spec.total_slots} slot(s); parallelism {spec.parallelism}",
-            f"  Requests = limits: {format_cpu(cpu)} CPU, {_mib(memory)} memory",
-            f"  REST: {spec.rest.exposure} Service {spec.name}-rest:{spec.ports.rest}",
-        ]
+        cluster_lines, footprint = _describe(spec)
+        lines += cluster_lines
+        total += footprint
     kinds = Counter(str(obj.get("kind")) for obj in objects)
+    on_demand = " (plus native TaskManagers)" if any(spec.native for spec in stack.clusters) else ""
     lines += [
         "",
         "Objects: " + ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items())),
-        f"Totals: {total_slots} slot(s), {format_cpu(total_cpu)} CPU, {_mib(total_memory)} memory",
+        f"Totals: {total.slots} slot(s), {format_cpu(total.cpu)} CPU, {_mib(total.memory)} memory{on_demand}",
     ]
     warnings = stack.warnings
     lines.append("")

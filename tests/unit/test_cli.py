@@ -203,3 +203,29 @@ def test_console_script_is_installed() -> None:
     assert script.exists() or shutil.which("pulumi-flink")
     result = subprocess.run([str(script), "render", "--help"], capture_output=True, text=True, check=True)
     assert "--stack" in result.stdout and "--out" in result.stdout
+
+
+def test_summary_per_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = write_stack(
+        tmp_path / "Pulumi.modes.yaml",
+        [
+            {"name": "app", "flinkVersion": "1.20", "mode": "application",
+             "job": {"jar": "/opt/flink/usrlib/app.jar", "entryClass": "com.example.App", "parallelism": 2},
+             "taskManager": {"replicas": 2}},
+            {"name": "etl", "flinkVersion": "1.20", "mode": "per-job",
+             "jobs": [{"name": "a", "jar": "https://x.example.com/a.jar"},
+                      {"name": "b", "jar": "https://x.example.com/b.jar", "taskManager": {"cpu": "2"}}]},
+        ],
+    )
+    assert main(["render", "--config", str(stack), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "app (namespace default): standalone application, Flink 1.20" in out
+    assert "  Job: com.example.App from /opt/flink/usrlib/app.jar" in out
+    assert "  JobManager:   1 x (1 CPU, 1600Mi) as a Job" in out
+    assert "= 2 slot(s); parallelism 2" in out
+    assert "etl (namespace default): standalone per-job" in out
+    assert "  job b: the jar's Main-Class from https://x.example.com/b.jar, on cluster etl-b" in out
+    assert "    TaskManagers: 1 x (2 CPU, 1728Mi)" in out
+    assert "    Client: Job etl-a-submit runs flink run once" in out
+    # app: 1 + 2 CPU; etl: (1 + 1) + (1 + 2) CPU; the clients are not counted (they finish).
+    assert "Totals: 4 slot(s), 8 CPU" in out
