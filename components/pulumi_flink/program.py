@@ -17,7 +17,7 @@ import pulumi
 from .cluster import FlinkCluster
 from .errors import FlinkSpecError, Problem
 from .spec import FlinkClusterSpec
-from .validation import check_cluster, cluster_warnings
+from .validation import check_cluster, cluster_names, cluster_warnings, planned_objects
 
 PROJECT = "pulumi-flink"
 KNOWN_KEYS = {"clusters": "the list of Flink clusters of this stack"}
@@ -81,20 +81,46 @@ def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> Sta
         problems += [p.prefixed(path) for p in check_cluster(spec)]
         specs.append(spec)
 
-    seen: dict[str, int] = {}
-    for index, spec in enumerate(specs):
-        if spec.name in seen:
-            problems.append(
-                Problem(
-                    f"clusters[{index}].name",
-                    f"{spec.name!r} is already the name of clusters[{seen[spec.name]}].",
-                    "give every cluster of a stack its own name",
-                )
-            )
-        seen.setdefault(spec.name, index)
+    problems += _check_collisions(specs)
     if problems:
         raise FlinkSpecError(problems)
     return StackConfig(tuple(specs))
+
+
+def _check_collisions(specs: list[FlinkClusterSpec]) -> list[Problem]:
+    """Clusters of one stack need their own names (Pulumi's resource names derive from them),
+    and clusters of one namespace their own Kubernetes object names."""
+    problems: list[Problem] = []
+    names: dict[str, tuple[int, str]] = {}
+    objects: dict[tuple[str, str, str], int] = {}
+    for index, spec in enumerate(specs):
+        for name in dict.fromkeys(cluster_names(spec)):
+            if name in names:
+                owner, what = names[name]
+                problems.append(
+                    Problem(
+                        f"clusters[{index}].name",
+                        f"{name!r} is already {what} of clusters[{owner}].",
+                        "give every cluster of a stack, and every per-job cluster, its own name",
+                    )
+                )
+                break
+            names[name] = (index, "the name" if name == spec.name else "a per-job cluster name")
+        else:
+            for kind, object_name in planned_objects(spec):
+                key = (spec.namespace, kind, object_name)
+                if key in objects and objects[key] != index:
+                    problems.append(
+                        Problem(
+                            f"clusters[{index}].name",
+                            f"its {kind} {object_name!r} would be the same object as one of "
+                            f"clusters[{objects[key]}] in namespace {spec.namespace}.",
+                            "rename one of the clusters, or put them in different namespaces",
+                        )
+                    )
+                    break
+                objects[key] = index
+    return problems
 
 
 def current_stack_config() -> dict[str, Any]:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .program import StackConfig
 from .pods import SUBMITTER_RESOURCES
+from .program import StackConfig
 from .quantities import format_cpu
 from .spec import FlinkClusterSpec, JobSpec
 

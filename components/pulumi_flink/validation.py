@@ -304,3 +304,30 @@ def cluster_warnings(spec: FlinkClusterSpec) -> list[str]:
             f"{who} will wait for slots that never come"
         )
     return warnings
+
+
+def cluster_names(spec: FlinkClusterSpec) -> list[str]:
+    """The cluster name, and in per-job mode each job's cluster name."""
+    return [spec.name, *(spec.job_cluster(job).name for job in spec.jobs)]
+
+
+def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
+    """(kind, name) of every Kubernetes object the spec creates; checked against renders in tests."""
+    if spec.mode == "per-job":
+        planned: list[tuple[str, str]] = []
+        for job in spec.jobs:
+            job_cluster = spec.job_cluster(job)
+            planned += [*planned_objects(job_cluster), ("Job", job_cluster.names.submitter)]
+        return planned
+    names = spec.names
+    planned = [
+        ("ConfigMap", names.config_map),
+        (spec.jobmanager_workload, names.jobmanager),
+        ("Service", names.jobmanager_service),
+        ("Service", names.rest_service),
+    ]
+    if not spec.native:
+        planned.append(("Deployment", names.taskmanager))
+    if spec.pod.service_account_name is None:
+        planned.append(("ServiceAccount", names.service_account))
+    return planned

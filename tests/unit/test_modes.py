@@ -16,7 +16,7 @@ from pulumi_flink.flink_config import render_config
 from pulumi_flink.naming import DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION, PART_OF_LABEL
 from pulumi_flink.renderer import RecordedResource, Render
 from pulumi_flink.spec import FlinkClusterSpec
-from pulumi_flink.validation import cluster_warnings
+from pulumi_flink.validation import cluster_warnings, planned_objects
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 JAR_URL = "https://jars.example.com/jobs/orders-1.4.jar"
@@ -350,3 +350,19 @@ def test_renaming_a_cluster_replaces_every_object() -> None:
     assert not {r.inputs["metadata"]["name"] for r in before.values()} & {
         r.inputs["metadata"]["name"] for r in after.values()
     }
+
+
+PLANNED = {
+    "session": make_spec(),
+    "session-own-account": make_spec(pod={"serviceAccountName": "shared"}),
+    "application-job": application(jar=JAR_URL),
+    "application-deployment": make_spec(mode="application", job={"jar": IMAGE_JAR},
+                                        jobManager={"workload": "Deployment"}),
+    "per-job": per_job("orders", "clicks"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANNED))
+def test_planned_objects_are_exactly_the_rendered_ones(name: str) -> None:
+    spec = PLANNED[name]
+    assert sorted(planned_objects(spec)) == sorted(objects_by_kind_name(render_specs(spec)))

@@ -42,3 +42,40 @@ def test_main_refuses_bad_config_before_registering(stack_config: dict[str, Any]
     assert set(info.value.paths) == {"pulumi-flink:cluster", "clusters[0].taskManager.slot"}
     assert isinstance(info.value, pulumi.RunError)
     assert render.resources == []
+
+
+def parse(*clusters: dict[str, Any]) -> Any:
+    from pulumi_flink.program import parse_stack_config
+
+    return parse_stack_config({"pulumi-flink:clusters": list(clusters)})
+
+
+def cluster(name: str, namespace: str = "flink", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "flinkVersion": "1.20", "namespace": namespace, **extra}
+
+
+PER_JOB = {"mode": "per-job", "jobs": [{"name": "orders", "jar": "/opt/flink/usrlib/o.jar"}]}
+
+
+@pytest.mark.parametrize(
+    ("clusters", "message"),
+    [
+        ([cluster("a"), cluster("a", "other")], "'a' is already the name of clusters[0]"),
+        ([cluster("etl", **PER_JOB), cluster("etl-orders", "other")],
+         "'etl-orders' is already a per-job cluster name of clusters[0]"),
+        # A standalone cluster's JobManager Service and a cluster named like it collide in one namespace.
+        ([cluster("a"), cluster("a-jobmanager", mode="application",
+                               job={"jar": "/opt/flink/usrlib/x.jar"}, native=True)],
+         "its Deployment 'a-jobmanager' would be the same object as one of clusters[0] in namespace flink"),
+    ],
+)
+def test_clusters_of_a_stack_never_collide(clusters: list[dict[str, Any]], message: str) -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        parse(*clusters)
+    assert info.value.paths == ["clusters[1].name"]
+    assert message in str(info.value)
+
+
+def test_similar_names_in_one_namespace_are_fine() -> None:
+    stack = parse(cluster("a"), cluster("a-2"), cluster("etl", **PER_JOB), cluster("etl-2"))
+    assert [s.name for s in stack.clusters] == ["a", "a-2", "etl", "etl-2"]
