@@ -17,7 +17,7 @@ from .rbac import FlinkRbac
 from .services import FlinkServices
 from .spec import FlinkClusterSpec, JobSpec, PerJobSpec
 from .validation import cluster_warnings
-from .workloads import JobManager, JobSubmitter, TaskManager
+from .workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ class FlinkClusterParts:
     services: FlinkServices
     jobmanager: JobManager
     taskmanager: TaskManager | None
-    """None for a native cluster: its JobManager creates TaskManager pods itself."""
+    """The TaskManager Deployment of a standalone cluster."""
+    taskmanager_template: TaskManagerPodTemplate | None
+    """Native: the pod template the JobManager creates TaskManager pods from."""
 
     @classmethod
     def build(
@@ -39,18 +41,21 @@ class FlinkClusterParts:
         configuration = FlinkConfiguration(f"{name}-configuration", spec, opts=child)
         rbac = FlinkRbac(f"{name}-rbac", spec, opts=child)
         services = FlinkServices(f"{name}-services", spec, opts=child)
-        needs = [configuration.config_map, *rbac.pod_needs]
+        needs: list[pulumi.Resource] = [configuration.config_map, *rbac.pod_needs]
         rendered = configuration.rendered
         account, token = rbac.service_account_name, rbac.automount_token
-        jobmanager = JobManager(
-            f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
-        )
-        taskmanager = None
-        if not spec.native:
+        taskmanager = template = None
+        if spec.native:
+            template = TaskManagerPodTemplate(f"{name}-taskmanager-template", spec, opts=child)
+            needs.append(template.config_map)
+        else:
             taskmanager = TaskManager(
                 f"{name}-taskmanager", spec, rendered, account, token, needs=needs, opts=child
             )
-        return cls(configuration, rbac, services, jobmanager, taskmanager)
+        jobmanager = JobManager(
+            f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
+        )
+        return cls(configuration, rbac, services, jobmanager, taskmanager, template)
 
     def rest_endpoint(self, spec: FlinkClusterSpec) -> pulumi.Output[str]:
         """The in-cluster URL of the REST API and web UI."""

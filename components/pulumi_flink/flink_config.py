@@ -8,6 +8,7 @@ other way round.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,6 +19,13 @@ from .versions import FlinkVersion
 
 CONF_DIR = "/opt/flink/conf"
 LOG4J_CONSOLE_FILE = "log4j-console.properties"
+# Native mode: where Flink's JobManager reads the TaskManager pod template (a fixed path;
+# it ignores kubernetes.pod-template-file.taskmanager at runtime).
+POD_TEMPLATE_DIR = "/opt/flink/pod-template"
+TASKMANAGER_POD_TEMPLATE_FILE = "taskmanager-pod-template.yaml"
+
+# A value in the rendered configuration: the user's kinds, or a list (Flink's LIST options).
+RenderedValue = ConfigValue | tuple[str, ...]
 
 # The official image's own configuration carried these on Java 17; a mounted
 # ConfigMap replaces it, and without them the cluster starts but every job
@@ -140,7 +148,7 @@ class RenderedConfig:
     """The configuration of one cluster: flat keys and the files in the ConfigMap."""
 
     file_name: str
-    values: Mapping[str, ConfigValue]
+    values: Mapping[str, RenderedValue]
     files: Mapping[str, str]
 
     @property
@@ -152,12 +160,51 @@ class RenderedConfig:
         return digest.hexdigest()
 
 
-def flink_values(spec: FlinkClusterSpec) -> dict[str, ConfigValue]:
+def native_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
+    """What Flink's native client would write into the ``flink-config-<cluster-id>`` ConfigMap
+    (checked against Flink's own ``KubernetesClusterDescriptor`` in tests/flink)."""
+    version = spec.version
+    values: dict[str, RenderedValue] = {
+        "execution.target": f"kubernetes-{spec.mode}",
+        "kubernetes.cluster-id": spec.name,
+        "kubernetes.namespace": spec.namespace,
+        version.native_image_key: spec.resolved_image,
+        "kubernetes.container.image.pull-policy": spec.image_pull_policy,
+        "kubernetes.service-account": spec.service_account_name,
+        version.native_cpu_key("jobmanager"): _cores(spec.job_manager.cpu_millicores),
+        version.native_cpu_key("taskmanager"): _cores(spec.task_manager.cpu_millicores),
+        "kubernetes.rest-service.exposed.type": spec.rest.exposure,
+        "kubernetes.pod-template-file.taskmanager": f"{POD_TEMPLATE_DIR}/{TASKMANAGER_POD_TEMPLATE_FILE}",
+        # TaskManagers dial the headless internal Service, which resolves to the JobManager pod.
+        "jobmanager.rpc.address": f"{spec.names.jobmanager_service}.{spec.namespace}",
+    }
+    job = spec.job
+    if job is not None:
+        values["pipeline.jars"] = f"local://{job.jar_in_pod}"
+        if job.entry_class:
+            values["$internal.application.main"] = job.entry_class
+        if job.args:
+            values["$internal.application.program-args"] = tuple(job.args)
+        job_id = fixed_job_id(spec, job)
+        if job_id:
+            values["$internal.pipeline.job-id"] = job_id
+        if job.savepoint:
+            path_key, ignore_key = version.state_recovery_keys
+            values[path_key] = job.savepoint
+            values[ignore_key] = job.allow_non_restored_state
+    return values
+
+
+def _cores(millicores: int) -> int | float:
+    return millicores // 1000 if millicores % 1000 == 0 else millicores / 1000
+
+
+def flink_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
     """The flat Flink configuration of the cluster, for its mode."""
     names = spec.names
     version = spec.version
     jvm_options = " ".join((*java_module_options(version), *spec.jvm_options))
-    values: dict[str, ConfigValue] = {
+    values: dict[str, RenderedValue] = {
         "jobmanager.rpc.address": names.jobmanager_service,
         "jobmanager.rpc.port": spec.ports.rpc,
         "jobmanager.bind-host": "0.0.0.0",
@@ -176,25 +223,56 @@ def flink_values(spec: FlinkClusterSpec) -> dict[str, ConfigValue]:
     }
     if jvm_options:
         values[version.jvm_options_key] = jvm_options
+    if spec.native:
+        values.update(native_values(spec))
     for key, value in spec.flink_configuration.items():
         values.setdefault(key, value)
     return dict(sorted(values.items()))
 
 
-def _flat_value(value: ConfigValue) -> str:
+def _flat_value(value: RenderedValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):
+        # Flink's list syntax: ';' between items; an item holding ';' or a quote is quoted,
+        # with its quotes doubled.
+        return ";".join(
+            "'" + item.replace("'", "''") + "'" if any(c in item for c in ";'\"") else item for item in value
+        )
     return str(value)
 
 
-def render_flink_conf_yaml(values: Mapping[str, ConfigValue]) -> str:
+def render_flink_conf_yaml(values: Mapping[str, RenderedValue]) -> str:
     """Legacy ``flink-conf.yaml``: one ``key: value`` a line, read by Flink's own line parser."""
     return "".join(f"{key}: {_flat_value(value)}\n" for key, value in values.items())
 
 
-def render_config_yaml(values: Mapping[str, ConfigValue]) -> str:
+# Plain scalars that Flink's YAML 1.2 parser would not read as strings (numbers in 1.2 syntax,
+# booleans, null). PyYAML follows YAML 1.1 and would leave some of them unquoted, e.g. '1e5'.
+_YAML12_NON_STRING = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|)$"
+)
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "'" if _YAML12_NON_STRING.match(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ConfigDumper.add_representer(str, _represent_str)
+_ConfigDumper.add_representer(tuple, lambda dumper, value: dumper.represent_list(list(value)))
+
+
+def render_config_yaml(values: Mapping[str, RenderedValue]) -> str:
     """``config.yaml``: standard YAML, flat dotted keys (Flink accepts them as well as nesting)."""
-    return yaml.safe_dump(dict(values), sort_keys=True, default_flow_style=False, width=1 << 16)
+    return yaml.dump(
+        dict(values), Dumper=_ConfigDumper, sort_keys=True, default_flow_style=False, width=1 << 16
+    )
 
 
 LOG4J_CONSOLE = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import raise_if_any
-from .naming import common_labels
+from .naming import common_labels, native_labels
 from .spec import FlinkClusterSpec
 from .validation import check_cluster
 
@@ -18,6 +18,8 @@ def object_metadata(spec: FlinkClusterSpec, name: str, component: str) -> dict[s
         "namespace": spec.namespace,
         "labels": common_labels(spec.name, component, str(spec.version), spec.labels),
     }
+    if spec.native:
+        metadata["labels"].update(native_labels(spec.name, component))
     if spec.annotations:
         metadata["annotations"] = dict(spec.annotations)
     return metadata

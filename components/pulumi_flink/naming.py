@@ -99,3 +99,15 @@ def common_labels(
     labels["app.kubernetes.io/version"] = flink_version
     labels["app.kubernetes.io/managed-by"] = MANAGED_BY
     return labels
+
+
+# Labels Flink's native client puts on what it creates (its TaskManager pods get them from
+# Flink itself); native objects carry them too, so Flink's own tooling finds them.
+NATIVE_LABEL_KEYS = ("app", "component", "type")
+
+
+def native_labels(cluster: str, component: str) -> dict[str, str]:
+    labels = {"app": cluster, "type": "flink-native-kubernetes"}
+    if component in ("jobmanager", "taskmanager"):
+        labels["component"] = component
+    return labels

@@ -12,11 +12,29 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .flink_config import CONF_DIR, RenderedConfig, fixed_job_id
-from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, ClusterNames, common_labels
+from .flink_config import (
+    CONF_DIR,
+    POD_TEMPLATE_DIR,
+    TASKMANAGER_POD_TEMPLATE_FILE,
+    RenderedConfig,
+    fixed_job_id,
+)
+from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, native_labels
 from .spec import USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
 
 CONFIG_VOLUME = "flink-config"
+# Native mode uses the names Flink's own client gives (see tests/flink/test_native_factories.py).
+NATIVE_MAIN_CONTAINER = "flink-main-container"
+NATIVE_CONFIG_VOLUME = "flink-config-volume"
+NATIVE_POD_TEMPLATE_VOLUME = "pod-template-volume"
+NATIVE_ARTIFACTS_VOLUME = "user-artifacts-volume"
+NATIVE_ARTIFACTS_DIR = "/opt/flink/artifacts"
+NATIVE_ENTRYPOINT = "/docker-entrypoint.sh"
+# Flink's native JobManager advertises this address when high availability is on.
+POD_IP_ENV = {
+    "name": "_POD_IP_ADDRESS",
+    "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}},
+}
 USRLIB_VOLUME = "usrlib"
 FETCH_JAR_CONTAINER = "fetch-jar"
 SUBMITTER_COMPONENT = "submitter"
@@ -38,6 +56,12 @@ class ProcessRole:
     """A job whose jar this pod needs in ``/opt/flink/usrlib``."""
     annotations: tuple[tuple[str, str], ...] = field(default=())
     """Pod annotations beyond the common ones."""
+    command: tuple[str, ...] = ()
+    """The container command; empty keeps the image's entrypoint."""
+    env: tuple[Obj, ...] = ()
+    """Container env entries before the user's."""
+    container_name: str = ""
+    """Defaults to the component."""
 
 
 def standalone_job_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]:
@@ -69,8 +93,26 @@ def flink_run_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]:
     return (*args, job.jar_in_pod, *job.args)
 
 
+def native_jobmanager_role(spec: FlinkClusterSpec) -> ProcessRole:
+    """The JobManager as Flink's native client starts it: the image's entrypoint running
+    ``kubernetes-jobmanager.sh kubernetes-session|kubernetes-application`` through bash."""
+    ports = (("rest", spec.ports.rest), ("jobmanager-rpc", spec.ports.rpc), ("blobserver", spec.ports.blob))
+    return ProcessRole(
+        component="jobmanager",
+        args=("bash", "-c", f"kubernetes-jobmanager.sh kubernetes-{spec.mode}"),
+        ports=ports,
+        resources=spec.job_manager,
+        job=spec.job,
+        command=(NATIVE_ENTRYPOINT,),
+        env=(POD_IP_ENV,),
+        container_name=NATIVE_MAIN_CONTAINER,
+    )
+
+
 def jobmanager_role(spec: FlinkClusterSpec, submitted: JobSpec | None = None) -> ProcessRole:
     """``submitted``: per-job mode's job, whose submission checksum rolls the JobManager."""
+    if spec.native:
+        return native_jobmanager_role(spec)
     ports = tuple(spec.ports.jobmanager_ports.items())
     if spec.mode == "application":
         assert spec.job is not None
@@ -112,18 +154,50 @@ def container_resources(resources: Resources) -> Obj:
     return {"requests": dict(amounts), "limits": dict(amounts)}
 
 
-def config_volume(names: ClusterNames, config: RenderedConfig) -> Obj:
+def config_volume_name(spec: FlinkClusterSpec) -> str:
+    return NATIVE_CONFIG_VOLUME if spec.native else CONFIG_VOLUME
+
+
+def config_volume(spec: FlinkClusterSpec, config: RenderedConfig) -> Obj:
     return {
-        "name": CONFIG_VOLUME,
+        "name": config_volume_name(spec),
         "configMap": {
-            "name": names.config_map,
+            "name": spec.names.config_map,
             "items": [{"key": name, "path": name} for name in sorted(config.files)],
         },
     }
 
 
-def config_mount() -> Obj:
-    return {"name": CONFIG_VOLUME, "mountPath": CONF_DIR, "readOnly": True}
+def config_mount(spec: FlinkClusterSpec) -> Obj:
+    return {"name": config_volume_name(spec), "mountPath": CONF_DIR, "readOnly": True}
+
+
+def add_native_jobmanager_volumes(pod: Obj, spec: FlinkClusterSpec) -> Obj:
+    """What Flink's native client mounts besides the configuration: the TaskManager pod
+    template the JobManager builds TaskManager pods from, and (1.19+) the artifacts dir."""
+    volumes: list[tuple[Obj, Obj]] = [
+        (
+            {
+                "name": NATIVE_POD_TEMPLATE_VOLUME,
+                "configMap": {
+                    "name": spec.names.pod_template_config_map,
+                    "items": [{"key": TASKMANAGER_POD_TEMPLATE_FILE, "path": TASKMANAGER_POD_TEMPLATE_FILE}],
+                },
+            },
+            {"name": NATIVE_POD_TEMPLATE_VOLUME, "mountPath": POD_TEMPLATE_DIR, "readOnly": True},
+        )
+    ]
+    if spec.version.has_user_artifacts_dir:
+        volumes.append(
+            (
+                {"name": NATIVE_ARTIFACTS_VOLUME, "emptyDir": {}},
+                {"name": NATIVE_ARTIFACTS_VOLUME, "mountPath": NATIVE_ARTIFACTS_DIR},
+            )
+        )
+    (container,) = pod["containers"]
+    container["volumeMounts"] = [*container["volumeMounts"], *(mount for _, mount in volumes)]
+    pod["volumes"] = [*pod["volumes"], *(volume for volume, _ in volumes)]
+    return pod
 
 
 def add_job_artifacts(pod: Obj, job: JobSpec | None) -> Obj:
@@ -151,19 +225,22 @@ def add_job_artifacts(pod: Obj, job: JobSpec | None) -> Obj:
 
 def flink_container(spec: FlinkClusterSpec, role: ProcessRole) -> Obj:
     container: Obj = {
-        "name": role.component,
+        "name": role.container_name or role.component,
         "image": spec.resolved_image,
         "imagePullPolicy": spec.image_pull_policy,
         "args": list(role.args),
         "resources": container_resources(role.resources),
-        "volumeMounts": [config_mount(), *spec.pod.volume_mounts],
+        "volumeMounts": [config_mount(spec), *spec.pod.volume_mounts],
     }
+    if role.command:
+        container["command"] = list(role.command)
     if role.ports:
         container["ports"] = [
             {"name": name, "containerPort": port, "protocol": "TCP"} for name, port in role.ports
         ]
-    if spec.pod.env:
-        container["env"] = list(spec.pod.env)
+    env = [*role.env, *spec.pod.env]
+    if env:
+        container["env"] = env
     return container
 
 
@@ -190,13 +267,14 @@ def flink_pod_template(
     restart_policy: str | None = None,
 ) -> Obj:
     """``restart_policy``: for pods of a Kubernetes Job ('OnFailure'); a Deployment's is Always."""
-    names = spec.names
     pod: Obj = {
         "serviceAccountName": service_account_name,
         "automountServiceAccountToken": automount_token,
         "containers": [flink_container(spec, role)],
-        "volumes": [config_volume(names, config), *spec.pod.volumes],
+        "volumes": [config_volume(spec, config), *spec.pod.volumes],
     }
+    if spec.native and role.component == "jobmanager":
+        pod = add_native_jobmanager_volumes(pod, spec)
     pod = add_job_artifacts(pod, role.job)
     pod = apply_pod_hooks(pod, spec)
     if restart_policy is not None:
@@ -205,9 +283,34 @@ def flink_pod_template(
     annotations.update(role.annotations)
     annotations[CONFIG_CHECKSUM_ANNOTATION] = config.checksum
     return {
-        "metadata": {
-            "labels": common_labels(spec.name, role.component, str(spec.version), spec.labels),
-            "annotations": annotations,
-        },
+        "metadata": {"labels": pod_labels(spec, role.component), "annotations": annotations},
         "spec": pod,
     }
+
+
+def pod_labels(spec: FlinkClusterSpec, component: str) -> dict[str, str]:
+    labels = common_labels(spec.name, component, str(spec.version), spec.labels)
+    if spec.native:
+        labels.update(native_labels(spec.name, component))
+    return labels
+
+
+def taskmanager_pod_template(spec: FlinkClusterSpec) -> Obj:
+    """Native mode: the Pod Flink's JobManager starts every TaskManager pod from.
+
+    Flink fills in the image, command, resources, configuration volume and its own labels;
+    this carries the rest: our labels and annotations, the user's env, volumes and pod
+    hooks. TaskManagers make no Kubernetes API calls, so they get no API token.
+    """
+    container: Obj = {"name": NATIVE_MAIN_CONTAINER}
+    if spec.pod.env:
+        container["env"] = list(spec.pod.env)
+    if spec.pod.volume_mounts:
+        container["volumeMounts"] = list(spec.pod.volume_mounts)
+    pod: Obj = {"automountServiceAccountToken": False, "containers": [container]}
+    if spec.pod.volumes:
+        pod["volumes"] = list(spec.pod.volumes)
+    metadata: Obj = {"labels": common_labels(spec.name, "taskmanager", str(spec.version), spec.labels)}
+    if spec.annotations:
+        metadata["annotations"] = dict(spec.annotations)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": apply_pod_hooks(pod, spec)}

@@ -14,12 +14,38 @@ from .spec import FlinkClusterSpec
 PolicyRule = dict[str, Any]
 
 
+def jobmanager_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
+    """Exactly the API calls Flink's JobManager makes, by mode (read from Flink's
+    Fabric8FlinkKubeClient and KubernetesResourceManagerDriver, 1.20 and 2.3).
+
+    Standalone: none. Native: list and watch its TaskManager pods (on start, to recover
+    them), create and delete them; get its own Deployment (the TaskManager pods' owner
+    reference) and delete it (Flink tears the cluster down when an application ends or a
+    session is stopped); update that Deployment's finalizers (the owner reference blocks
+    deletion, which clusters with OwnerReferencesPermissionEnforcement check). Pods cannot
+    be narrowed by name (Flink names them at runtime); the Deployment can.
+    """
+    if not spec.native:
+        return []
+    own_deployment = [spec.names.jobmanager]
+    return [
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "watch"]},
+        {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": own_deployment,
+         "verbs": ["delete", "get"]},
+        {"apiGroups": ["apps"], "resources": ["deployments/finalizers"], "resourceNames": own_deployment,
+         "verbs": ["update"]},
+    ]
+
+
 class FlinkRbac(pulumi.ComponentResource):
-    """ServiceAccount for the Flink pods, plus a namespaced Role and RoleBinding for ``rules``.
+    """ServiceAccount for the Flink pods, plus a namespaced Role and RoleBinding for ``rules``
+    (default: ``jobmanager_rules(spec)``, what the JobManager needs in the spec's mode).
 
     - ``pod.serviceAccountName`` set: that existing account is used and none is created.
-    - ``rules`` empty (a standalone cluster without Kubernetes HA): no Role, and
-      ``automount_token`` is False so the pods carry no API token at all.
+    - The account never mounts a token by itself; ``automount_token`` says whether the
+      JobManager pods should (only when there are rules).
+    - ``rules`` empty (a standalone cluster without Kubernetes HA): no Role, and no pod
+      carries an API token at all.
     """
 
     service_account: k8s.core.v1.ServiceAccount | None
@@ -32,21 +58,22 @@ class FlinkRbac(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        rules: Sequence[PolicyRule] = (),
+        rules: Sequence[PolicyRule] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
+        rules = jobmanager_rules(spec) if rules is None else rules
         names = spec.names
         super().__init__(f"{TYPE_PREFIX}:FlinkRbac", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.automount_token = bool(rules)
-        self.service_account_name = spec.pod.service_account_name or names.service_account
+        self.service_account_name = spec.service_account_name
         self.service_account = None
         if spec.pod.service_account_name is None:
             self.service_account = k8s.core.v1.ServiceAccount(
                 f"{name}-service-account",
                 metadata=wire(object_metadata(spec, names.service_account, "rbac")),
-                automount_service_account_token=self.automount_token,
+                automount_service_account_token=False,
                 opts=child,
             )
         self.role = None

@@ -13,15 +13,23 @@ from .spec import FlinkClusterSpec
 
 
 def internal_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:
-    """What TaskManagers and clients dial for RPC and blobs; never exposed outside."""
-    return {
+    """What TaskManagers and clients dial for RPC and blobs; never exposed outside.
+
+    Native: headless, as Flink's client makes it, so the name resolves to the JobManager
+    pod itself, and with Flink's port names.
+    """
+    rpc, blob = ("jobmanager-rpc", "blobserver") if spec.native else ("rpc", "blob")
+    service: dict[str, Any] = {
         "type": "ClusterIP",
         "selector": selector_labels(spec.name, "jobmanager"),
         "ports": [
-            {"name": "rpc", "port": spec.ports.rpc, "targetPort": "rpc", "protocol": "TCP"},
-            {"name": "blob", "port": spec.ports.blob, "targetPort": "blob", "protocol": "TCP"},
+            {"name": rpc, "port": spec.ports.rpc, "targetPort": rpc, "protocol": "TCP"},
+            {"name": blob, "port": spec.ports.blob, "targetPort": blob, "protocol": "TCP"},
         ],
     }
+    if spec.native:
+        service["clusterIP"] = "None"
+    return service
 
 
 def rest_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:

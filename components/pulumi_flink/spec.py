@@ -581,6 +581,11 @@ class FlinkClusterSpec(SpecModel):
         return self.image or self.version.default_image
 
     @property
+    def service_account_name(self) -> str:
+        """``pod.serviceAccountName``, or the ``<name>-flink`` account the library creates."""
+        return self.pod.service_account_name or self.names.service_account
+
+    @property
     def resolved_config_file(self) -> str:
         return self.version.default_config_file if self.config_file == "auto" else self.config_file
 

@@ -8,13 +8,19 @@ the component).
 from __future__ import annotations
 
 from .errors import Problem
-from .flink_config import CONF_DIR, MANAGED_KEYS
+from .flink_config import CONF_DIR, MANAGED_KEYS, POD_TEMPLATE_DIR
 from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
-from .naming import RESERVED_LABEL_KEYS
+from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
 from .spec import MAX_CLUSTER_NAME, USRLIB_DIR, FlinkClusterSpec, JobSpec, jar_is_fetched
 
-# Names the library gives to its own pod volumes.
-RESERVED_VOLUME_NAMES = ("flink-config",)
+# Names the library gives to its own pod volumes, and the paths it mounts them at.
+RESERVED_VOLUME_NAMES = (
+    "flink-config", "flink-config-volume", "pod-template-volume", "user-artifacts-volume", "usrlib",
+)
+RESERVED_MOUNT_PATHS = {
+    CONF_DIR: "holds the rendered Flink configuration",
+    POD_TEMPLATE_DIR: "holds the native TaskManager pod template",
+}
 
 # The official image's entrypoint would write these into the config file, but the
 # ConfigMap mount is read-only, so they would be silently ignored.
@@ -243,6 +249,14 @@ def _check_labels(spec: FlinkClusterSpec) -> list[Problem]:
         )
         for key in spec.labels
         if key in RESERVED_LABEL_KEYS
+    ] + [
+        Problem(
+            f"labels.{key}",
+            "Flink's native mode sets it on its objects and pods and finds its TaskManager pods by it.",
+            "remove it; use a prefixed key such as example.com/" + key,
+        )
+        for key in spec.labels
+        if spec.native and key in NATIVE_LABEL_KEYS
     ]
 
 
@@ -270,14 +284,15 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
     volume_names = {v["name"] for v in spec.pod.volumes}
     for index, mount in enumerate(spec.pod.volume_mounts):
         path = mount["mountPath"].rstrip("/")
-        if path == CONF_DIR or path.startswith(CONF_DIR + "/"):
-            problems.append(
-                Problem(
-                    f"pod.volumeMounts[{index}].mountPath",
-                    f"{CONF_DIR} holds the rendered Flink configuration.",
-                    "mount elsewhere; add settings through flinkConfiguration",
+        for reserved, why in RESERVED_MOUNT_PATHS.items():
+            if path == reserved or path.startswith(reserved + "/"):
+                problems.append(
+                    Problem(
+                        f"pod.volumeMounts[{index}].mountPath",
+                        f"{reserved} {why}.",
+                        "mount elsewhere; add settings through flinkConfiguration",
+                    )
                 )
-            )
         if mount["name"] not in volume_names:
             problems.append(
                 Problem(
@@ -326,7 +341,11 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
         ("Service", names.jobmanager_service),
         ("Service", names.rest_service),
     ]
-    if not spec.native:
+    if spec.native:
+        planned += [
+            ("ConfigMap", names.pod_template_config_map), ("Role", names.role), ("RoleBinding", names.role),
+        ]
+    else:
         planned.append(("Deployment", names.taskmanager))
     if spec.pod.service_account_name is None:
         planned.append(("ServiceAccount", names.service_account))

@@ -78,3 +78,26 @@ class FlinkVersion:
     def jvm_options_key(self) -> str:
         """``env.java.opts.all`` from 1.17 on; older releases call it ``env.java.opts``."""
         return "env.java.opts.all" if self.at_least(1, 17) else "env.java.opts"
+
+    # Native Kubernetes keys. 1.19 and later use today's names (checked against Flink 1.20 and
+    # 2.3); every 1.x release reads the original names, first as the key, later as a
+    # deprecated fallback, so older releases get those.
+    @property
+    def native_image_key(self) -> str:
+        return "kubernetes.container.image.ref" if self.at_least(1, 19) else "kubernetes.container.image"
+
+    def native_cpu_key(self, process: str) -> str:
+        """``process``: 'jobmanager' or 'taskmanager'."""
+        return f"kubernetes.{process}.cpu" + (".amount" if self.at_least(1, 19) else "")
+
+    @property
+    def has_user_artifacts_dir(self) -> bool:
+        """Flink's native client mounts an emptyDir at ``user.artifacts.base-dir`` from 1.19 on."""
+        return self.at_least(1, 19)
+
+    @property
+    def state_recovery_keys(self) -> tuple[str, str]:
+        """(path, ignore-unclaimed-state) of the savepoint to start from: renamed in 1.20."""
+        if self.at_least(1, 20):
+            return ("execution.state-recovery.path", "execution.state-recovery.ignore-unclaimed-state")
+        return ("execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state")

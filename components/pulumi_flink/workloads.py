@@ -8,11 +8,19 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
-from .flink_config import RenderedConfig
+from .flink_config import TASKMANAGER_POD_TEMPLATE_FILE, RenderedConfig
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import DEPLOYMENT_MODE_ANNOTATION, selector_labels
-from .pods import ProcessRole, flink_pod_template, jobmanager_role, submitter_role, taskmanager_role
+from .pods import (
+    ProcessRole,
+    flink_pod_template,
+    jobmanager_role,
+    submitter_role,
+    taskmanager_pod_template,
+    taskmanager_role,
+)
 from .spec import FlinkClusterSpec, JobSpec
 
 WorkloadKind = Literal["Deployment", "Job"]
@@ -143,6 +151,28 @@ class TaskManager(pulumi.ComponentResource):
         self.deployment = deployment
         self.deployment_name = deployment.metadata.name
         self.register_outputs({"deploymentName": self.deployment_name})
+
+
+class TaskManagerPodTemplate(pulumi.ComponentResource):
+    """The TaskManagers of a native cluster: Flink's JobManager creates them on demand from
+    this pod template, which the ConfigMap ``pod-template-<cluster-id>`` carries (Flink's
+    own name and key, mounted by the JobManager at /opt/flink/pod-template)."""
+
+    config_map: k8s.core.v1.ConfigMap
+    template: dict[str, Any]
+
+    def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:TaskManagerPodTemplate", name, None, opts)
+        self.template = taskmanager_pod_template(spec)
+        text = yaml.safe_dump(self.template, sort_keys=True, default_flow_style=False)
+        self.config_map = k8s.core.v1.ConfigMap(
+            f"{name}-config",
+            metadata=wire(object_metadata(spec, spec.names.pod_template_config_map, "configuration")),
+            data={TASKMANAGER_POD_TEMPLATE_FILE: text},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"configMapName": self.config_map.metadata.name})
 
 
 class JobSubmitter(pulumi.ComponentResource):

@@ -391,7 +391,8 @@ def test_components_work_on_their_own() -> None:
         "kind": "Role",
         "name": "analytics-flink",
     }
-    assert objects[("ServiceAccount", "analytics-flink")]["automountServiceAccountToken"] is True
+    # The account never mounts a token by itself; the pods that need one ask for it.
+    assert objects[("ServiceAccount", "analytics-flink")]["automountServiceAccountToken"] is False
     tm = objects[("Deployment", "analytics-taskmanager")]
     assert pod_spec(tm)["automountServiceAccountToken"] is True
     resources = by_name(render)
