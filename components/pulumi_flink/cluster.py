@@ -46,11 +46,14 @@ class FlinkClusterParts:
         account, token = rbac.service_account_name, rbac.automount_token
         taskmanager = template = None
         if spec.native:
-            template = TaskManagerPodTemplate(f"{name}-taskmanager-template", spec, opts=child)
+            template = TaskManagerPodTemplate(
+                f"{name}-taskmanager-template", spec, rbac.taskmanager_token, opts=child
+            )
             needs.append(template.config_map)
         else:
             taskmanager = TaskManager(
-                f"{name}-taskmanager", spec, rendered, account, token, needs=needs, opts=child
+                f"{name}-taskmanager", spec, rendered, account, rbac.taskmanager_token,
+                needs=needs, opts=child,
             )
         jobmanager = JobManager(
             f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child

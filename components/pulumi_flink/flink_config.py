@@ -132,6 +132,20 @@ def ha_enabled(spec: FlinkClusterSpec) -> bool:
     return False
 
 
+KUBERNETES_HA_TYPES = (
+    "kubernetes", "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
+)
+
+
+def kubernetes_ha(spec: FlinkClusterSpec) -> bool:
+    """Whether Flink keeps its HA metadata in ConfigMaps: every Flink pod then calls the API."""
+    for key in ("high-availability.type", "high-availability"):
+        value = spec.flink_configuration.get(key)
+        if value is not None:
+            return str(value) in KUBERNETES_HA_TYPES
+    return False
+
+
 def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
     """The job id to run ``job`` with, if fixed: the given one, or, with HA, one derived from
     the namespace and name, so a restarted JobManager recovers the job instead of starting

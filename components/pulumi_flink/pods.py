@@ -295,19 +295,20 @@ def pod_labels(spec: FlinkClusterSpec, component: str) -> dict[str, str]:
     return labels
 
 
-def taskmanager_pod_template(spec: FlinkClusterSpec) -> Obj:
+def taskmanager_pod_template(spec: FlinkClusterSpec, automount_token: bool = False) -> Obj:
     """Native mode: the Pod Flink's JobManager starts every TaskManager pod from.
 
     Flink fills in the image, command, resources, configuration volume and its own labels;
     this carries the rest: our labels and annotations, the user's env, volumes and pod
-    hooks. TaskManagers make no Kubernetes API calls, so they get no API token.
+    hooks. TaskManagers call the Kubernetes API only with Kubernetes HA; otherwise they get
+    no API token.
     """
     container: Obj = {"name": NATIVE_MAIN_CONTAINER}
     if spec.pod.env:
         container["env"] = list(spec.pod.env)
     if spec.pod.volume_mounts:
         container["volumeMounts"] = list(spec.pod.volume_mounts)
-    pod: Obj = {"automountServiceAccountToken": False, "containers": [container]}
+    pod: Obj = {"automountServiceAccountToken": automount_token, "containers": [container]}
     if spec.pod.volumes:
         pod["volumes"] = list(spec.pod.volumes)
     metadata: Obj = {"labels": common_labels(spec.name, "taskmanager", str(spec.version), spec.labels)}

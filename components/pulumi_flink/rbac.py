@@ -8,42 +8,54 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .flink_config import kubernetes_ha
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .spec import FlinkClusterSpec
 
 PolicyRule = dict[str, Any]
 
 
-def jobmanager_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
-    """Exactly the API calls Flink's JobManager makes, by mode (read from Flink's
+def role_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
+    """Exactly the API calls Flink's processes make, by mode (read from Flink's
     Fabric8FlinkKubeClient and KubernetesResourceManagerDriver, 1.20 and 2.3).
 
-    Standalone: none. Native: list and watch its TaskManager pods (on start, to recover
-    them), create and delete them; get its own Deployment (the TaskManager pods' owner
-    reference) and delete it (Flink tears the cluster down when an application ends or a
-    session is stopped); update that Deployment's finalizers (the owner reference blocks
-    deletion, which clusters with OwnerReferencesPermissionEnforcement check). Pods cannot
-    be narrowed by name (Flink names them at runtime); the Deployment can.
+    Standalone: none. Native: the JobManager lists and watches its TaskManager pods (on
+    start, to recover them), creates and deletes them; gets its own Deployment (the
+    TaskManager pods' owner reference) and deletes it (Flink tears the cluster down when an
+    application ends or a session is stopped); updates that Deployment's finalizers (the
+    owner reference blocks deletion, which clusters with OwnerReferencesPermissionEnforcement
+    check). Pods cannot be narrowed by name (Flink names them at runtime); the Deployment can.
+
+    Kubernetes HA, in either mode: leader election and the HA metadata in ConfigMaps, by
+    JobManagers and TaskManagers alike (create, get, update, delete by name; list and watch
+    through a shared informer). Their names are Flink's to choose, so they cannot be narrowed.
     """
-    if not spec.native:
-        return []
-    own_deployment = [spec.names.jobmanager]
-    return [
-        {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "watch"]},
-        {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": own_deployment,
-         "verbs": ["delete", "get"]},
-        {"apiGroups": ["apps"], "resources": ["deployments/finalizers"], "resourceNames": own_deployment,
-         "verbs": ["update"]},
-    ]
+    rules: list[PolicyRule] = []
+    if spec.native:
+        own_deployment = [spec.names.jobmanager]
+        rules += [
+            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "watch"]},
+            {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": own_deployment,
+             "verbs": ["delete", "get"]},
+            {"apiGroups": ["apps"], "resources": ["deployments/finalizers"], "resourceNames": own_deployment,
+             "verbs": ["update"]},
+        ]
+    if kubernetes_ha(spec):
+        rules.append(
+            {"apiGroups": [""], "resources": ["configmaps"],
+             "verbs": ["create", "delete", "get", "list", "update", "watch"]}
+        )
+    return rules
 
 
 class FlinkRbac(pulumi.ComponentResource):
     """ServiceAccount for the Flink pods, plus a namespaced Role and RoleBinding for ``rules``
-    (default: ``jobmanager_rules(spec)``, what the JobManager needs in the spec's mode).
+    (default: ``role_rules(spec)``, what Flink needs in the spec's mode).
 
     - ``pod.serviceAccountName`` set: that existing account is used and none is created.
     - The account never mounts a token by itself; ``automount_token`` says whether the
-      JobManager pods should (only when there are rules).
+      JobManager pods should (only when there are rules), ``taskmanager_token`` whether the
+      TaskManager pods should (only with Kubernetes HA).
     - ``rules`` empty (a standalone cluster without Kubernetes HA): no Role, and no pod
       carries an API token at all.
     """
@@ -53,6 +65,7 @@ class FlinkRbac(pulumi.ComponentResource):
     role_binding: k8s.rbac.v1.RoleBinding | None
     service_account_name: str
     automount_token: bool
+    taskmanager_token: bool
 
     def __init__(
         self,
@@ -62,11 +75,12 @@ class FlinkRbac(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
-        rules = jobmanager_rules(spec) if rules is None else rules
+        rules = role_rules(spec) if rules is None else rules
         names = spec.names
         super().__init__(f"{TYPE_PREFIX}:FlinkRbac", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.automount_token = bool(rules)
+        self.taskmanager_token = kubernetes_ha(spec)
         self.service_account_name = spec.service_account_name
         self.service_account = None
         if spec.pod.service_account_name is None:

@@ -161,10 +161,16 @@ class TaskManagerPodTemplate(pulumi.ComponentResource):
     config_map: k8s.core.v1.ConfigMap
     template: dict[str, Any]
 
-    def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: FlinkClusterSpec,
+        automount_token: bool = False,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:TaskManagerPodTemplate", name, None, opts)
-        self.template = taskmanager_pod_template(spec)
+        self.template = taskmanager_pod_template(spec, automount_token)
         text = yaml.safe_dump(self.template, sort_keys=True, default_flow_style=False)
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",

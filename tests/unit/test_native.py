@@ -249,3 +249,38 @@ def test_labels_flink_sets_are_fine_in_standalone_mode() -> None:
 def test_native_clusters_do_not_warn_about_slots() -> None:
     assert cluster_warnings(native(parallelism=8)) == []
     assert cluster_warnings(make_spec(parallelism=8))
+
+
+K8S_HA = {"high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha"}
+CONFIGMAP_RULE = {
+    "apiGroups": [""],
+    "resources": ["configmaps"],
+    "verbs": ["create", "delete", "get", "list", "update", "watch"],
+}
+
+
+@pytest.mark.parametrize("is_native", [False, True], ids=["standalone", "native"])
+def test_kubernetes_ha_adds_configmaps_and_every_flink_pod_gets_a_token(is_native: bool) -> None:
+    spec = make_spec(native=is_native, flinkConfiguration=K8S_HA)
+    objects = objects_by_kind_name(render_specs(spec))
+    rules = objects[("Role", "analytics-flink")]["rules"]
+    assert rules[-1] == CONFIGMAP_RULE
+    assert len(rules) == (4 if is_native else 1)  # native: pods, deployments, finalizers, configmaps
+    jobmanager = objects[("Deployment", spec.names.jobmanager)]
+    assert pod(jobmanager)["automountServiceAccountToken"] is True
+    if is_native:
+        text = objects[("ConfigMap", "pod-template-analytics")]["data"]["taskmanager-pod-template.yaml"]
+        assert yaml.safe_load(text)["spec"]["automountServiceAccountToken"] is True
+    else:
+        assert pod(objects[("Deployment", "analytics-taskmanager")])["automountServiceAccountToken"] is True
+
+
+def test_zookeeper_ha_needs_no_kubernetes_api() -> None:
+    spec = make_spec(
+        flinkConfiguration={
+            "high-availability.type": "zookeeper",
+            "high-availability.zookeeper.quorum": "zk:2181",
+        }
+    )
+    objects = objects_by_kind_name(render_specs(spec))
+    assert ("Role", "analytics-flink") not in objects
