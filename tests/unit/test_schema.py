@@ -33,6 +33,46 @@ VARIANTS: dict[str, dict[str, Any]] = {
         }
     },
     "labels": {"labels": {"example.com/team": "data"}, "annotations": {"example.com/owner": "x"}},
+    "application-job-fetched-jar": {
+        "mode": "application",
+        "job": {
+            "jar": "https://x.example.com/a.jar",
+            "savepoint": "s3://b/sp",
+            "allowNonRestoredState": True,
+        },
+    },
+    "application-deployment-ha": {
+        "mode": "application",
+        "jobManager": {"workload": "Deployment"},
+        "job": {"jar": "/opt/flink/usrlib/a.jar"},
+        "flinkConfiguration": {
+            "high-availability.type": "kubernetes",
+            "high-availability.storageDir": "s3://b/ha",
+        },
+    },
+    "per-job": {
+        "mode": "per-job",
+        "jobs": [
+            {"name": "a", "jar": "https://x.example.com/a.jar"},
+            {"name": "b", "jar": "/opt/flink/usrlib/b.jar", "taskManager": {"replicas": 3}},
+        ],
+    },
+    "native-session-pod-hooks": {
+        "native": True,
+        "flinkVersion": "2.3",
+        "pod": {
+            "env": [{"name": "TZ", "value": "UTC"}],
+            "nodeSelector": {"pool": "flink"},
+            "volumes": [{"name": "data", "emptyDir": {}}],
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+        },
+    },
+    "native-application-1.16": {
+        "native": True,
+        "flinkVersion": "1.16",
+        "mode": "application",
+        "job": {"jar": "https://x.example.com/a.jar", "args": ["a;b"]},
+    },
 }
 
 
@@ -51,6 +91,19 @@ def test_rendered_objects_validate(variant: str) -> None:
 def test_every_example_stack_validates(stack_file: Any) -> None:
     stack = parse_stack_config(load_stack_file(stack_file))
     validate_all(render_stack(stack).kubernetes_objects())
+
+
+def test_native_taskmanager_pod_template_validates_as_a_pod() -> None:
+    import yaml
+
+    objects = render_specs(
+        make_spec(native=True, **VARIANTS["native-session-pod-hooks"])
+    ).kubernetes_objects()
+    (template,) = [o for o in objects if o["metadata"]["name"] == "pod-template-analytics"]
+    pod = yaml.safe_load(template["data"]["taskmanager-pod-template.yaml"])
+    # Flink fills in the image and the rest; the template must still be a well-formed Pod.
+    pod["spec"]["containers"][0]["image"] = "flink:2.3-java17"
+    kubernetes_validate.validate(pod, KUBERNETES_VERSION, strict=True)
 
 
 def test_the_validator_catches_a_broken_object() -> None:
