@@ -97,7 +97,7 @@ def test_native_taskmanager_pod_template_validates_as_a_pod() -> None:
     import yaml
 
     objects = render_specs(
-        make_spec(native=True, **VARIANTS["native-session-pod-hooks"])
+        make_spec(**VARIANTS["native-session-pod-hooks"])
     ).kubernetes_objects()
     (template,) = [o for o in objects if o["metadata"]["name"] == "pod-template-analytics"]
     pod = yaml.safe_load(template["data"]["taskmanager-pod-template.yaml"])
