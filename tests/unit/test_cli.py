@@ -229,3 +229,18 @@ def test_summary_per_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "    Client: Job etl-a-submit runs flink run once" in out
     # app: 1 + 2 CPU; etl: (1 + 1) + (1 + 2) CPU; the clients are not counted (they finish).
     assert "Totals: 4 slot(s), 8 CPU" in out
+
+
+def test_summary_of_a_native_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = write_stack(
+        tmp_path / "Pulumi.native.yaml",
+        [{"name": "adhoc", "flinkVersion": "2.3", "native": True,
+          "taskManager": {"slots": 4, "memory": "4Gi"}}],
+    )
+    assert main(["render", "--config", str(stack), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "adhoc (namespace default): native session, Flink 2.3" in out
+    assert "TaskManagers: created on demand by the JobManager, each (1 CPU, 4Gi) with 4 slot(s)" in out
+    assert "REST: ClusterIP Service adhoc-rest:8081" in out
+    assert "Totals: 0 slot(s), 1 CPU, 1600Mi memory (plus native TaskManagers)" in out
+    assert (tmp_path / "out" / "default" / "configmap-flink-config-adhoc.yaml").is_file()
