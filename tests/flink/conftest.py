@@ -1,13 +1,16 @@
-"""Fixtures shared by the real-Flink tests: the JDK, and the Java sources compiled
-once per session per Flink version."""
+"""Fixtures shared by the real-Flink tests: the JDK, the Java sources compiled once per
+session per Flink version, rendered clusters as local processes, local jar servers."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from .harness import FileServer, LoopbackCluster
 from .toolchain import Java, JavaBuild, compile_sources, find_java
 
 
@@ -30,6 +33,54 @@ def java_build(java: Java) -> Iterator[Callable[[str], JavaBuild]]:
     yield get
     for build in builds.values():
         shutil.rmtree(build.root, ignore_errors=True)
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    return any(
+        getattr(getattr(request.node, f"report_{phase}", None), "failed", False)
+        for phase in ("setup", "call")
+    )
+
+
+@pytest.fixture
+def loopback_cluster(
+    request: pytest.FixtureRequest, tmp_path: Path, java: Java
+) -> Iterator[Callable[..., LoopbackCluster]]:
+    """``loopback_cluster(objects, flink_home, **options)`` builds a ``LoopbackCluster``; every
+    process it started is stopped at the end, also when the test fails (then their output
+    is printed and their directories are kept)."""
+    clusters: list[LoopbackCluster] = []
+
+    def build(objects: Sequence[Mapping[str, Any]], flink_home: Path, **options: Any) -> LoopbackCluster:
+        cluster = LoopbackCluster(
+            objects, flink_home, java.home, tmp_path / f"cluster-{len(clusters)}", **options
+        )
+        clusters.append(cluster)
+        return cluster
+
+    yield build
+    failed = _failed(request)
+    for cluster in clusters:
+        codes = cluster.stop()
+        if failed:
+            print(f"processes stopped (exit codes {codes}); their output:\n{cluster.diagnostics(120)}")
+        else:
+            cluster.remove()
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[Callable[[Mapping[str, Path]], FileServer]]:
+    """``file_server({url: local file})``: a started ``FileServer``, stopped at the end."""
+    servers: list[FileServer] = []
+
+    def start(files: Mapping[str, Path]) -> FileServer:
+        server = FileServer(files, tmp_path / f"server-{len(servers)}").start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

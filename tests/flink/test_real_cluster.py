@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 
 from .harness import ClusterError, LoopbackCluster, listening_sockets
-from .toolchain import JOB_CLASS, Java, JavaBuild, flink_versions
+from .toolchain import JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 
@@ -50,31 +50,6 @@ def cluster_spec(version: str) -> FlinkClusterSpec:
         },
         "jvmOptions": ["-XX:+ExitOnOutOfMemoryError"],
     })
-
-
-@pytest.fixture
-def loopback_cluster(
-    request: pytest.FixtureRequest, tmp_path: Path, java: Java
-) -> Iterator[Callable[[Sequence[Mapping[str, Any]], Path], LoopbackCluster]]:
-    """Builds clusters; stops every process they started, also when the test fails."""
-    clusters: list[LoopbackCluster] = []
-
-    def build(objects: Sequence[Mapping[str, Any]], flink_home: Path) -> LoopbackCluster:
-        cluster = LoopbackCluster(objects, flink_home, java.home, tmp_path / f"cluster-{len(clusters)}")
-        clusters.append(cluster)
-        return cluster
-
-    yield build
-    failed = any(
-        getattr(getattr(request.node, f"report_{phase}", None), "failed", False)
-        for phase in ("setup", "call")
-    )
-    for cluster in clusters:
-        codes = cluster.stop()
-        if failed:
-            print(f"processes stopped (exit codes {codes}); their output:\n{cluster.diagnostics(120)}")
-        else:
-            cluster.remove()
 
 
 def digest(directory: Path) -> dict[str, str]:

@@ -28,6 +28,9 @@ BUILD_CACHE = ROOT / ".cache" / "flink-tests"
 SETUP_HINT = "run `bash scripts/setup-test.sh` (installs a JDK 17 and assembles the Flink distributions)"
 MIN_JAVA = 17
 JOB_CLASS = "CheckpointedJob"
+BOUNDED_JOB_CLASS = "BoundedJob"
+JOB_JAR_CLASSES = (JOB_CLASS, BOUNDED_JOB_CLASS)
+"""The classes in the job jar; its manifest's Main-Class is JOB_CLASS."""
 CONFIG_CHECK_CLASS = "ConfigCheck"
 
 
@@ -132,8 +135,9 @@ def compile_sources(java: Java, version: str) -> JavaBuild:
             "META-INF/MANIFEST.MF",
             f"Manifest-Version: 1.0\r\nMain-Class: {JOB_CLASS}\r\nCreated-By: pulumi-flink tests\r\n\r\n",
         )
-        for cls in sorted(classes.glob(f"{JOB_CLASS}*.class")):
-            jar.write(cls, cls.name)
+        for name in JOB_JAR_CLASSES:
+            for cls in sorted(classes.glob(f"{name}.class")) + sorted(classes.glob(f"{name}$*.class")):
+                jar.write(cls, cls.name)
     return JavaBuild(version=version, flink_home=home, root=out, classes=classes, job_jar=job_jar)
 
 
