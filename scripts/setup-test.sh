@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the full test suite needs, on top of scripts/setup.sh:
 #   - a Java 17+ JDK (javac): Debian's openjdk-17-jdk-headless when no javac 17+ is found;
+#   - curl and openssl (the jar-fetch init container is run with curl against a local
+#     HTTPS server whose certificate openssl makes), when missing;
 #   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
@@ -28,12 +30,48 @@ have_jdk17() {
     return 1
 }
 
+apt_updated=0
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    if [ "$apt_updated" -eq 0 ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+for tool in curl openssl; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup-test: installing ${missing[*]}" >&2
+    apt_install "${missing[@]}"
+fi
+
 if ! have_jdk17; then
     echo "setup-test: no javac 17+ found; installing openjdk-17-jdk-headless" >&2
+    apt_install openjdk-17-jdk-headless
+    apt_updated=0
+apt_install() {
     export DEBIAN_FRONTEND=noninteractive
-    as_root apt-get update -qq
-    as_root apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless >/dev/null
-    if ! have_jdk17; then
+    if [ "$apt_updated" -eq 0 ]; then
+        as_root apt-get update -qq
+        apt_updated=1
+    fi
+    as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+for tool in curl openssl; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup-test: installing ${missing[*]}" >&2
+    apt_install "${missing[@]}"
+fi
+
+if ! have_jdk17; then
         echo "setup-test: openjdk-17-jdk-headless is installed but no javac 17+ was found" >&2
         exit 1
     fi

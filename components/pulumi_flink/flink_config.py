@@ -19,6 +19,8 @@ from .versions import FlinkVersion
 
 CONF_DIR = "/opt/flink/conf"
 LOG4J_CONSOLE_FILE = "log4j-console.properties"
+# What bin/flink (the CLI: per-job mode's client, or `kubectl exec ... flink list`) reads.
+LOG4J_CLI_FILE = "log4j-cli.properties"
 # Native mode: where Flink's JobManager reads the TaskManager pod template (a fixed path;
 # it ignores kubernetes.pod-template-file.taskmanager at runtime).
 POD_TEMPLATE_DIR = "/opt/flink/pod-template"
@@ -316,6 +318,14 @@ appender.console.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m
 """
 
 
+def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str, str]:
+    files = {file_name: text, LOG4J_CONSOLE_FILE: LOG4J_CONSOLE}
+    if not spec.native:
+        # Standalone pods may run the CLI; native keeps exactly the files Flink's client ships.
+        files[LOG4J_CLI_FILE] = LOG4J_CONSOLE
+    return files
+
+
 def render_config(spec: FlinkClusterSpec) -> RenderedConfig:
     values = flink_values(spec)
     file_name = spec.resolved_config_file
@@ -323,5 +333,5 @@ def render_config(spec: FlinkClusterSpec) -> RenderedConfig:
     return RenderedConfig(
         file_name=file_name,
         values=values,
-        files={file_name: text, LOG4J_CONSOLE_FILE: LOG4J_CONSOLE},
+        files=_config_files(spec, file_name, text),
     )

@@ -215,8 +215,10 @@ class JobManagerSpec(Resources):
     workload: Literal["Job", "Deployment"] | None = None
     """Standalone application mode only: run the JobManager as a Kubernetes ``Job`` (the
     default, as in Flink's own manifests: a bounded job completes and its pod is not
-    restarted) or as a ``Deployment`` (always keeps a pod: for never-ending streaming jobs).
-    Every other mode runs it as a Deployment."""
+    restarted; a failing one is retried up to 6 times, each time from the start or the
+    savepoint) or as a ``Deployment`` (always keeps a pod: for never-ending streaming jobs;
+    a bounded job would run again every time it finishes). Every other mode runs it as a
+    Deployment. The TaskManager Deployment stays up after the job ends either way."""
 
 
 class TaskManagerSpec(Resources):
@@ -356,7 +358,8 @@ class JobSpec(SpecModel):
     jar: str
     """The job's jar: a path in the image ('/opt/flink/usrlib/job.jar' or
     'local:///opt/flink/usrlib/job.jar'), or an http(s) URL that an init container downloads
-    into ``/opt/flink/usrlib`` before Flink starts."""
+    into ``/opt/flink/usrlib`` before Flink starts (an emptyDir there, which hides whatever
+    the image has in that directory)."""
     entry_class: str | None = None
     """The class whose ``main()`` builds the job; unset uses the jar manifest's ``Main-Class``."""
     args: list[str] = []

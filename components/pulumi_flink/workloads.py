@@ -33,6 +33,10 @@ JOB_BACKOFF_LIMIT = 6
 # replaces the JobManager workload in the preview instead of rolling it in place.
 REPLACE_ON_MODE_CHANGE = (f'metadata.annotations["{DEPLOYMENT_MODE_ANNOTATION}"]',)
 
+# pulumi-kubernetes waits for a Job to complete (10 minutes by default). A JobManager Job
+# runs as long as its Flink job, possibly forever, so `pulumi up` must not wait for it.
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+
 
 def workload_spec(
     spec: FlinkClusterSpec,
@@ -68,9 +72,13 @@ def _register_workload(
     automount_token: bool,
     needs: Sequence[pulumi.Resource],
     replace_on_mode_change: bool = False,
+    await_completion: bool = True,
 ) -> k8s.apps.v1.Deployment | k8s.batch.v1.Job:
+    """``await_completion``: for a Job, whether ``pulumi up`` waits until it completes."""
     metadata = object_metadata(spec, object_name, role.component)
     options = pulumi.ResourceOptions(parent=owner, depends_on=list(needs))
+    if kind == "Job" and not await_completion:
+        metadata["annotations"] = {**metadata.get("annotations", {}), SKIP_AWAIT_ANNOTATION: "true"}
     if replace_on_mode_change:
         annotations = {**metadata.get("annotations", {}), DEPLOYMENT_MODE_ANNOTATION: spec.deployment_mode}
         metadata["annotations"] = annotations
@@ -114,7 +122,7 @@ class JobManager(pulumi.ComponentResource):
         self.workload = _register_workload(
             self, name, spec, jobmanager_role(spec, submitted), self.kind, spec.names.jobmanager,
             spec.job_manager.replicas, config, service_account_name, automount_token, needs,
-            replace_on_mode_change=True,
+            replace_on_mode_change=True, await_completion=False,
         )
         self.workload_name = self.workload.metadata.name
         self.register_outputs({"workloadName": self.workload_name, "kind": self.kind})
@@ -187,7 +195,8 @@ class JobSubmitter(pulumi.ComponentResource):
 
     It waits for the JobManager workload (Pulumi waits until its pods are ready), so the
     submission reaches the JobManager that will run it; a failed submission is retried by
-    the Job (``backoffLimit``). A Job's pod template cannot change: a changed job replaces
+    the Job (``backoffLimit``). ``pulumi up`` waits until the submission completes, so a job
+    that cannot be submitted fails the update. A Job's pod template cannot change: a changed job replaces
     the submitter, and the JobManager restarts first (see ``JobManager``'s ``submitted``).
     """
 

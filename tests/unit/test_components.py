@@ -187,7 +187,7 @@ def test_config_checksum_on_pod_templates_follows_the_config() -> None:
 def test_config_map_is_mounted_read_only_at_the_conf_dir() -> None:
     objects = objects_by_kind_name(render_specs(make_spec(flinkVersion="2.3")))
     config_map = objects[("ConfigMap", "analytics-config")]
-    assert set(config_map["data"]) == {"config.yaml", "log4j-console.properties"}
+    assert set(config_map["data"]) == {"config.yaml", "log4j-console.properties", "log4j-cli.properties"}
     for component in ("jobmanager", "taskmanager"):
         pod = pod_spec(objects[("Deployment", f"analytics-{component}")])
         (volume,) = [v for v in pod["volumes"] if v["name"] == "flink-config"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 
 from pulumi_flink.flink_config import (
+    LOG4J_CLI_FILE,
     LOG4J_CONSOLE_FILE,
     java_module_options,
     render_config,
@@ -56,7 +57,7 @@ def test_flink_1x_gets_flat_flink_conf_yaml() -> None:
         )
     )
     assert rendered.file_name == "flink-conf.yaml"
-    assert set(rendered.files) == {"flink-conf.yaml", LOG4J_CONSOLE_FILE}
+    assert set(rendered.files) == {"flink-conf.yaml", LOG4J_CONSOLE_FILE, LOG4J_CLI_FILE}
     flat = parse_flat(rendered.files["flink-conf.yaml"])
     assert flat["state.backend.type"] == "rocksdb"
     assert flat["pipeline.object-reuse"] == "true"
@@ -79,7 +80,7 @@ def test_flink_1_19_and_1_20_use_config_yaml_when_asked() -> None:
     for version in ("1.19", "1.20"):
         assert render_config(make_spec(flinkVersion=version)).file_name == "flink-conf.yaml"
         rendered = render_config(make_spec(flinkVersion=version, configFile="config.yaml"))
-        assert set(rendered.files) == {"config.yaml", LOG4J_CONSOLE_FILE}
+        assert set(rendered.files) == {"config.yaml", LOG4J_CONSOLE_FILE, LOG4J_CLI_FILE}
 
 
 def test_java17_module_options_follow_the_version() -> None:
@@ -126,3 +127,11 @@ def test_checksum_changes_with_any_file_and_only_then() -> None:
 
 def test_flat_writer_formats_values() -> None:
     assert render_flink_conf_yaml({"a": True, "b": 1.5, "c": "x y"}) == "a: true\nb: 1.5\nc: x y\n"
+
+
+def test_the_cli_logs_to_the_console_in_standalone_pods_only() -> None:
+    """bin/flink reads log4j-cli.properties (per-job's client, `flink list` in a pod); native
+    mode ships exactly the files Flink's own client ships."""
+    files = render_config(make_spec()).files
+    assert files[LOG4J_CLI_FILE] == files[LOG4J_CONSOLE_FILE]
+    assert LOG4J_CLI_FILE not in render_config(make_spec(native=True)).files

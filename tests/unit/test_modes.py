@@ -366,3 +366,13 @@ PLANNED = {
 def test_planned_objects_are_exactly_the_rendered_ones(name: str) -> None:
     spec = PLANNED[name]
     assert sorted(planned_objects(spec)) == sorted(objects_by_kind_name(render_specs(spec)))
+
+
+def test_pulumi_up_does_not_wait_for_a_jobmanager_job_but_waits_for_a_submission() -> None:
+    """pulumi-kubernetes awaits a Job's completion: right for a submission, wrong for a
+    JobManager that runs as long as its (possibly endless) job."""
+    objects = objects_by_kind_name(render_specs(application()))
+    annotations = objects[("Job", "analytics-jobmanager")]["metadata"]["annotations"]
+    assert annotations["pulumi.com/skipAwait"] == "true"
+    submit = objects_by_kind_name(render_specs(per_job("orders")))[("Job", "analytics-orders-submit")]
+    assert "pulumi.com/skipAwait" not in submit["metadata"].get("annotations", {})
