@@ -52,26 +52,7 @@ fi
 if ! have_jdk17; then
     echo "setup-test: no javac 17+ found; installing openjdk-17-jdk-headless" >&2
     apt_install openjdk-17-jdk-headless
-    apt_updated=0
-apt_install() {
-    export DEBIAN_FRONTEND=noninteractive
-    if [ "$apt_updated" -eq 0 ]; then
-        as_root apt-get update -qq
-        apt_updated=1
-    fi
-    as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-missing=()
-for tool in curl openssl; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "setup-test: installing ${missing[*]}" >&2
-    apt_install "${missing[@]}"
-fi
-
-if ! have_jdk17; then
+    if ! have_jdk17; then
         echo "setup-test: openjdk-17-jdk-headless is installed but no javac 17+ was found" >&2
         exit 1
     fi
