@@ -20,8 +20,6 @@
  * Compiled against each version's lib/*.jar by the test session.
  */
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -31,16 +29,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.jobmanager.JobManagerProcessSpec;
-import org.apache.flink.runtime.jobmanager.JobManagerProcessUtils;
 import org.apache.flink.runtime.util.config.memory.taskmanager.TaskExecutorFlinkMemory;
 
 public final class ConfigCheck {
@@ -84,13 +79,8 @@ public final class ConfigCheck {
     }
 
     static Map<String, Object> taskManagerMemory(Configuration config) throws Throwable {
-        Configuration effective = config;
-        Method legacy = findMethod(TaskExecutorProcessUtils.class,
-                "getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption",
-                Configuration.class, ConfigOption.class);
-        if (legacy != null) {
-            effective = (Configuration) invoke(legacy, config, TaskManagerOptions.TOTAL_FLINK_MEMORY);
-        }
+        // What BashJavaUtils does for the standalone TaskManager.
+        Configuration effective = VersionCompat.mapLegacyTaskManagerHeap(config, TaskManagerOptions.TOTAL_FLINK_MEMORY);
         TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(effective);
         TaskExecutorFlinkMemory flink = spec.getFlinkMemory();
         Map<String, Object> memory = new LinkedHashMap<>();
@@ -110,21 +100,7 @@ public final class ConfigCheck {
     }
 
     static Map<String, Object> jobManagerMemory(Configuration config) throws Throwable {
-        JobManagerProcessSpec spec;
-        Method legacy = findMethod(JobManagerProcessUtils.class,
-                "processSpecFromConfigWithNewOptionToInterpretLegacyHeap",
-                Configuration.class, ConfigOption.class);
-        if (legacy != null) {
-            // 1.x: what BashJavaUtils does for the standalone JobManager.
-            spec = (JobManagerProcessSpec) invoke(legacy, config, JobManagerOptions.JVM_HEAP_MEMORY);
-        } else {
-            // 2.x: no legacy heap keys; processSpecFromConfig became public.
-            Method direct = findMethod(JobManagerProcessUtils.class, "processSpecFromConfig", Configuration.class);
-            if (direct == null) {
-                throw new IllegalStateException("no JobManagerProcessUtils method to derive the memory model");
-            }
-            spec = (JobManagerProcessSpec) invoke(direct, config);
-        }
+        JobManagerProcessSpec spec = VersionCompat.jobManagerProcessSpec(config);
         Map<String, Object> memory = new LinkedHashMap<>();
         memory.put("process", bytes(spec.getTotalProcessMemorySize()));
         memory.put("flink", bytes(spec.getTotalFlinkMemorySize()));
@@ -135,21 +111,7 @@ public final class ConfigCheck {
         return memory;
     }
 
-    static Method findMethod(Class<?> owner, String name, Class<?>... parameters) {
-        try {
-            return owner.getMethod(name, parameters);
-        } catch (NoSuchMethodException absent) {
-            return null;
-        }
-    }
 
-    static Object invoke(Method method, Object... args) throws Throwable {
-        try {
-            return method.invoke(null, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
 
     static long bytes(MemorySize size) {
         return size.getBytes();

@@ -86,15 +86,13 @@
  *     package-private), 2.x processSpecFromConfig (the legacy method is gone): REFLECTION.
  *   - the legacy TaskManager heap mapping (TaskExecutorProcessUtils.
  *     getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption) exists only in 1.x:
- *     REFLECTION.
+ *     REFLECTION (both in VersionCompat).
  *   Nothing else is looked up reflectively.
  */
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.InputStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,7 +249,8 @@ public final class NativeSpecs {
 
         // 2. kubernetes-jobmanager.sh's dynamic parameters, then the entrypoint's configuration
         Configuration confDirOnly = GlobalConfiguration.loadConfiguration(jmConfDir.toString());
-        String jmDynamic = JobManagerProcessUtils.generateDynamicConfigsStr(jobManagerProcessSpec(confDirOnly));
+        String jmDynamic = JobManagerProcessUtils.generateDynamicConfigsStr(
+                VersionCompat.jobManagerProcessSpec(confDirOnly));
         String[] jmArgs = jmDynamic.trim().isEmpty() ? new String[0] : jmDynamic.trim().split("\\s+");
         Configuration dynamicParameters = ClusterEntrypointUtils.parseParametersOrExit(
                 jmArgs, new DynamicParametersConfigurationParserFactory(), NativeSpecs.class);
@@ -290,7 +289,8 @@ public final class NativeSpecs {
         running.set(BlobServerOptions.PORT, jmConfig.get(BlobServerOptions.PORT));
 
         // 4. the ResourceManager's configuration and the default worker
-        Configuration runtimeServices = mapLegacyTaskManagerHeap(running);
+        Configuration runtimeServices =
+                VersionCompat.mapLegacyTaskManagerHeap(running, TaskManagerOptions.TOTAL_PROCESS_MEMORY);
         WorkerResourceSpec worker = KubernetesWorkerResourceSpecFactory.INSTANCE.createDefaultWorkerResourceSpec(runtimeServices);
         Configuration rmConfig = new Configuration(runtimeServices);
         rmConfig.removeConfig(TaskManagerOptions.TOTAL_PROCESS_MEMORY);
@@ -456,47 +456,8 @@ public final class NativeSpecs {
         }
     }
 
-    // ---- version differences (reflection) -------------------------------------------
 
-    /** The JobManager memory model as BashJavaUtils GET_JM_RESOURCE_PARAMS resolves it. */
-    static JobManagerProcessSpec jobManagerProcessSpec(Configuration config) throws Throwable {
-        Method legacy = findMethod(JobManagerProcessUtils.class,
-                "processSpecFromConfigWithNewOptionToInterpretLegacyHeap", Configuration.class, ConfigOption.class);
-        if (legacy != null) { // 1.x
-            return (JobManagerProcessSpec) invoke(legacy, config, JobManagerOptions.JVM_HEAP_MEMORY);
-        }
-        Method direct = findMethod(JobManagerProcessUtils.class, "processSpecFromConfig", Configuration.class);
-        if (direct == null) {
-            throw new IllegalStateException("no JobManagerProcessUtils method to derive the memory model");
-        }
-        return (JobManagerProcessSpec) invoke(direct, config); // 2.x
-    }
 
-    /** 1.x maps taskmanager.heap.size onto taskmanager.memory.process.size; 2.x has no such key. */
-    static Configuration mapLegacyTaskManagerHeap(Configuration config) throws Throwable {
-        Method legacy = findMethod(TaskExecutorProcessUtils.class,
-                "getConfigurationMapLegacyTaskManagerHeapSizeToConfigOption", Configuration.class, ConfigOption.class);
-        if (legacy == null) {
-            return new Configuration(config);
-        }
-        return new Configuration((Configuration) invoke(legacy, config, TaskManagerOptions.TOTAL_PROCESS_MEMORY));
-    }
-
-    static Method findMethod(Class<?> owner, String name, Class<?>... parameters) {
-        try {
-            return owner.getMethod(name, parameters);
-        } catch (NoSuchMethodException absent) {
-            return null;
-        }
-    }
-
-    static Object invoke(Method method, Object... args) throws Throwable {
-        try {
-            return method.invoke(null, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
-    }
 
     // ---- helpers -----------------------------------------------------------------------
 
