@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .configuration import FlinkConfiguration
+from .ha import FlinkHighAvailability, ZooKeeperEnsemble
 from .meta import TYPE_PREFIX, ensure_valid
 from .rbac import FlinkRbac
 from .services import FlinkServices
@@ -32,13 +33,19 @@ class FlinkClusterParts:
     """The TaskManager Deployment of a standalone cluster."""
     taskmanager_template: TaskManagerPodTemplate | None
     """Native: the pod template the JobManager creates TaskManager pods from."""
+    high_availability: FlinkHighAvailability | None
+    """The HA cluster id and, for ZooKeeper, the ensemble; None without HA."""
 
     @classmethod
     def build(
         cls, owner: pulumi.Resource, name: str, spec: FlinkClusterSpec, submitted: JobSpec | None = None
     ) -> FlinkClusterParts:
         child = pulumi.ResourceOptions(parent=owner)
-        configuration = FlinkConfiguration(f"{name}-configuration", spec, opts=child)
+        high_availability = None
+        if spec.high_availability.enabled:
+            high_availability = FlinkHighAvailability(f"{name}-ha", spec, opts=child)
+        ha_cluster_id = high_availability.cluster_id if high_availability else None
+        configuration = FlinkConfiguration(f"{name}-configuration", spec, ha_cluster_id, opts=child)
         rbac = FlinkRbac(f"{name}-rbac", spec, opts=child)
         services = FlinkServices(f"{name}-services", spec, opts=child)
         needs: list[pulumi.Resource] = [configuration.config_map, *rbac.pod_needs]
@@ -58,7 +65,7 @@ class FlinkClusterParts:
         jobmanager = JobManager(
             f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
         )
-        return cls(configuration, rbac, services, jobmanager, taskmanager, template)
+        return cls(configuration, rbac, services, jobmanager, taskmanager, template, high_availability)
 
     def rest_endpoint(self, spec: FlinkClusterSpec) -> pulumi.Output[str]:
         """The in-cluster URL of the REST API and web UI."""
@@ -116,6 +123,8 @@ class FlinkCluster(pulumi.ComponentResource):
     spec: FlinkClusterSpec
     parts: FlinkClusterParts | None
     job_clusters: dict[str, FlinkJobCluster]
+    zookeeper: ZooKeeperEnsemble | None
+    """Per-job mode with a ZooKeeper store: the ensemble every job cluster shares."""
     namespace: pulumi.Output[str]
     cluster_id: pulumi.Output[str]
     jobmanager_service_name: pulumi.Output[str] | None
@@ -137,8 +146,14 @@ class FlinkCluster(pulumi.ComponentResource):
 
         self.parts = None
         self.job_clusters = {}
+        self.zookeeper = None
         self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
         if spec.mode == "per-job":
+            ha = spec.high_availability
+            if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+                self.zookeeper = ZooKeeperEnsemble(
+                    f"{name}-zookeeper", spec, opts=pulumi.ResourceOptions(parent=self)
+                )
             self.job_clusters = {
                 job.name: self._job_cluster(name, job) for job in spec.jobs
             }

@@ -15,10 +15,11 @@ class FlinkConfiguration(pulumi.ComponentResource):
 
     ``rendered`` holds the same text as plain Python values, and
     ``rendered.checksum`` goes on pod templates so that a config change rolls
-    the pods.
+    the pods. ``ha_cluster_id``: the HA cluster id of this incarnation (an Output of
+    ``FlinkHighAvailability``), which the configuration carries.
     """
 
-    rendered: RenderedConfig
+    rendered: pulumi.Output[RenderedConfig]
     config_map: k8s.core.v1.ConfigMap
     config_map_name: pulumi.Output[str]
 
@@ -26,16 +27,19 @@ class FlinkConfiguration(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
+        ha_cluster_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
-        rendered = render_config(spec)
+        render_config(spec)  # fail here, before registering, if the spec cannot render
         super().__init__(f"{TYPE_PREFIX}:FlinkConfiguration", name, None, opts)
-        self.rendered = rendered
+        self.rendered = pulumi.Output.from_input(ha_cluster_id).apply(
+            lambda cluster_id: render_config(spec, cluster_id)
+        )
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=wire(object_metadata(spec, spec.names.config_map, "configuration")),
-            data=dict(rendered.files),
+            data=self.rendered.apply(lambda rendered: dict(rendered.files)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.config_map_name = self.config_map.metadata.name

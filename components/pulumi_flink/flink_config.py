@@ -119,33 +119,79 @@ MANAGED_KEYS: dict[str, str] = {
     "kubernetes.pod-template-file.default": "pod (the library writes the pod templates)",
     "kubernetes.pod-template-file.jobmanager": "pod (the library writes the pod templates)",
     "kubernetes.pod-template-file.taskmanager": "pod (the library writes the pod templates)",
+    # High availability.
+    "high-availability": "highAvailability.type",
+    "high-availability.type": "highAvailability.type",
+    "high-availability.cluster-id": "highAvailability.clusterId",
+    "high-availability.storageDir": "highAvailability.storageDir",
+    "high-availability.zookeeper.quorum": "highAvailability.zookeeper",
+    "high-availability.zookeeper.path.root": "highAvailability.pathRoot",
 }
 
-# Values of Flink's HA type key that mean "no high availability".
-_HA_OFF = ("none", "NONE", "")
+# fastFailover: a killed leader's ZooKeeper session must expire before a standby can take
+# over, so the session timeout bounds the failover (Flink's default: 60 s). Heartbeats notice
+# a lost TaskManager or JobManager in 10 s instead of 50 s. Tolerating a suspended connection
+# keeps leadership while the client moves to another ZooKeeper server. Plain numbers are
+# milliseconds for every Flink version (1.x reads some as longs, 2.x as durations).
+FAST_FAILOVER: dict[str, ConfigValue] = {
+    "high-availability.zookeeper.client.session-timeout": 8000,
+    "high-availability.zookeeper.client.connection-timeout": 5000,
+    "high-availability.zookeeper.client.retry-wait": 1000,
+    "high-availability.zookeeper.client.tolerate-suspended-connections": True,
+    "heartbeat.interval": 2000,
+    "heartbeat.timeout": 10000,
+}
+# With HA on and the user silent: checkpoint (a recovered job restarts from its latest
+# checkpoint, not from scratch) and retry with backoff.
+HA_DEFAULT_CHECKPOINT_INTERVAL = "30 s"
+HA_DEFAULT_RESTART_STRATEGY = "exponential-delay"
 
 
 def ha_enabled(spec: FlinkClusterSpec) -> bool:
-    """Whether Flink runs with high availability (set through flinkConfiguration for now)."""
-    for key in ("high-availability.type", "high-availability"):
-        value = spec.flink_configuration.get(key)
-        if value is not None:
-            return str(value) not in _HA_OFF
-    return False
-
-
-KUBERNETES_HA_TYPES = (
-    "kubernetes", "org.apache.flink.kubernetes.highavailability.KubernetesHaServicesFactory",
-)
+    return spec.high_availability.enabled
 
 
 def kubernetes_ha(spec: FlinkClusterSpec) -> bool:
     """Whether Flink keeps its HA metadata in ConfigMaps: every Flink pod then calls the API."""
-    for key in ("high-availability.type", "high-availability"):
-        value = spec.flink_configuration.get(key)
-        if value is not None:
-            return str(value) in KUBERNETES_HA_TYPES
-    return False
+    return spec.high_availability.type == "kubernetes"
+
+
+def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedValue]:
+    """Flink's HA configuration for the spec's store and version, and the storage under it."""
+    ha = spec.high_availability
+    version = spec.version
+    base = (ha.storage_dir or "").rstrip("/")
+    checkpoints_key, savepoints_key = version.checkpoint_dir_keys
+    values: dict[str, RenderedValue] = {
+        version.ha_type_key: ha.type,
+        "high-availability.cluster-id": ha_cluster_id,
+        "high-availability.storageDir": f"{base}/ha",
+        checkpoints_key: f"{base}/checkpoints",
+        savepoints_key: f"{base}/savepoints",
+    }
+    if ha.type == "zookeeper":
+        values["high-availability.zookeeper.quorum"] = spec.zookeeper_quorum
+        values["high-availability.zookeeper.path.root"] = ha.path_root
+        if ha.fast_failover:
+            values.update(FAST_FAILOVER)
+    elif not spec.native:
+        # Standalone Kubernetes HA names its ConfigMaps after kubernetes.cluster-id: one per
+        # incarnation, so leftovers of a destroyed cluster are never read again. (Native
+        # mode's kubernetes.cluster-id is the object names; see the README.)
+        values["kubernetes.cluster-id"] = ha_cluster_id
+        values["kubernetes.namespace"] = spec.namespace
+    if ha.type == "kubernetes" and ha.fast_failover:
+        values["heartbeat.interval"] = FAST_FAILOVER["heartbeat.interval"]
+        values["heartbeat.timeout"] = FAST_FAILOVER["heartbeat.timeout"]
+    user = spec.flink_configuration
+    if "execution.checkpointing.interval" not in user:
+        values["execution.checkpointing.interval"] = HA_DEFAULT_CHECKPOINT_INTERVAL
+    if not ({"restart-strategy", "restart-strategy.type"} & set(user)):
+        values[version.restart_strategy_key] = HA_DEFAULT_RESTART_STRATEGY
+    for key in (checkpoints_key, savepoints_key, *FAST_FAILOVER):
+        if key in user:
+            values.pop(key, None)  # the user's own value wins
+    return values
 
 
 def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
@@ -215,8 +261,13 @@ def _cores(millicores: int) -> int | float:
     return millicores // 1000 if millicores % 1000 == 0 else millicores / 1000
 
 
-def flink_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
-    """The flat Flink configuration of the cluster, for its mode."""
+def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> dict[str, RenderedValue]:
+    """The flat Flink configuration of the cluster, for its mode and high availability.
+
+    ``ha_cluster_id``: the HA cluster id of this incarnation (see ``FlinkHighAvailability``);
+    without one, ``highAvailability.clusterId`` or, in offline previews of the pure
+    functions, ``<name>``.
+    """
     names = spec.names
     version = spec.version
     jvm_options = " ".join((*java_module_options(version), *spec.jvm_options))
@@ -241,6 +292,8 @@ def flink_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
         values[version.jvm_options_key] = jvm_options
     if spec.native:
         values.update(native_values(spec))
+    if ha_enabled(spec):
+        values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
     for key, value in spec.flink_configuration.items():
         values.setdefault(key, value)
     return dict(sorted(values.items()))
@@ -326,8 +379,8 @@ def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str
     return files
 
 
-def render_config(spec: FlinkClusterSpec) -> RenderedConfig:
-    values = flink_values(spec)
+def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> RenderedConfig:
+    values = flink_values(spec, ha_cluster_id)
     file_name = spec.resolved_config_file
     text = render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
     return RenderedConfig(

@@ -65,6 +65,16 @@ class ClusterNames:
         return self.cluster if self.native else f"{self.cluster}-jobmanager"
 
     @property
+    def zookeeper(self) -> str:
+        """The ZooKeeper ensemble: StatefulSet, ConfigMap, client Service, disruption budget."""
+        return f"{self.cluster}-zookeeper"
+
+    @property
+    def zookeeper_peers(self) -> str:
+        """The ensemble's headless Service: stable DNS names for the servers' quorum traffic."""
+        return f"{self.cluster}-zookeeper-peers"
+
+    @property
     def submitter(self) -> str:
         """Per-job mode: the Kubernetes Job whose pod submits the job with ``flink run``."""
         return f"{self.cluster}-submit"

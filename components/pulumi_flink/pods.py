@@ -20,7 +20,8 @@ from .flink_config import (
     fixed_job_id,
 )
 from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, native_labels
-from .spec import USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
+from .spec import HA_STORAGE_MOUNT, USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
+from .validation import filesystem_plugin
 
 CONFIG_VOLUME = "flink-config"
 # Native mode uses the names Flink's own client gives (see tests/flink/test_native_factories.py).
@@ -30,11 +31,17 @@ NATIVE_POD_TEMPLATE_VOLUME = "pod-template-volume"
 NATIVE_ARTIFACTS_VOLUME = "user-artifacts-volume"
 NATIVE_ARTIFACTS_DIR = "/opt/flink/artifacts"
 NATIVE_ENTRYPOINT = "/docker-entrypoint.sh"
+
+
+def _pod_ip_env(name: str) -> Obj:
+    return {"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}
+
+
 # Flink's native JobManager advertises this address when high availability is on.
-POD_IP_ENV = {
-    "name": "_POD_IP_ADDRESS",
-    "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}},
-}
+POD_IP_ENV = _pod_ip_env("_POD_IP_ADDRESS")
+# A standalone JobManager under HA: its args pass $(POD_IP) as the host to advertise.
+POD_IP_ENV_STANDALONE = _pod_ip_env("POD_IP")
+HA_STORAGE_VOLUME = "ha-storage"
 USRLIB_VOLUME = "usrlib"
 FETCH_JAR_CONTAINER = "fetch-jar"
 SUBMITTER_COMPONENT = "submitter"
@@ -110,20 +117,30 @@ def native_jobmanager_role(spec: FlinkClusterSpec) -> ProcessRole:
 
 
 def jobmanager_role(spec: FlinkClusterSpec, submitted: JobSpec | None = None) -> ProcessRole:
-    """``submitted``: per-job mode's job, whose submission checksum rolls the JobManager."""
+    """``submitted``: per-job mode's job, whose submission checksum rolls the JobManager.
+
+    With high availability, a standalone JobManager advertises its pod IP (Flink's HA docs):
+    the Service name would point every TaskManager at whichever JobManager it picks, not at
+    the leader. Kubernetes expands ``$(POD_IP)`` from the container's env.
+    """
     if spec.native:
         return native_jobmanager_role(spec)
     ports = tuple(spec.ports.jobmanager_ports.items())
+    ha = spec.high_availability.enabled
+    env = (POD_IP_ENV_STANDALONE,) if ha else ()
     if spec.mode == "application":
         assert spec.job is not None
         args = standalone_job_args(spec, spec.job)
-        return ProcessRole("jobmanager", args, ports, spec.job_manager, job=spec.job)
+        if ha:
+            args = (args[0], "--host", "$(POD_IP)", *args[1:])
+        return ProcessRole("jobmanager", args, ports, spec.job_manager, job=spec.job, env=env)
     annotations: tuple[tuple[str, str], ...] = ()
     if submitted is not None:
         annotations = ((JOB_CHECKSUM_ANNOTATION, submission_checksum(spec, submitted)),)
-    # The official image's entrypoint maps "jobmanager" to
-    # `jobmanager.sh start-foreground`: a session cluster.
-    return ProcessRole("jobmanager", ("jobmanager",), ports, spec.job_manager, annotations=annotations)
+    # The official image's entrypoint maps "jobmanager [host]" to
+    # `jobmanager.sh start-foreground [host]`: a session cluster.
+    args = ("jobmanager", "$(POD_IP)") if ha else ("jobmanager",)
+    return ProcessRole("jobmanager", args, ports, spec.job_manager, annotations=annotations, env=env)
 
 
 def taskmanager_role(spec: FlinkClusterSpec) -> ProcessRole:
@@ -276,6 +293,8 @@ def flink_pod_template(
     if spec.native and role.component == "jobmanager":
         pod = add_native_jobmanager_volumes(pod, spec)
     pod = add_job_artifacts(pod, role.job)
+    if role.component != SUBMITTER_COMPONENT:
+        pod = add_ha_storage(pod, spec)
     pod = apply_pod_hooks(pod, spec)
     if restart_policy is not None:
         pod["restartPolicy"] = restart_policy
@@ -314,4 +333,29 @@ def taskmanager_pod_template(spec: FlinkClusterSpec, automount_token: bool = Fal
     metadata: Obj = {"labels": common_labels(spec.name, "taskmanager", str(spec.version), spec.labels)}
     if spec.annotations:
         metadata["annotations"] = dict(spec.annotations)
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": apply_pod_hooks(pod, spec)}
+    pod = apply_pod_hooks(add_ha_storage(pod, spec), spec)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod}
+
+
+def add_ha_storage(pod: Obj, spec: FlinkClusterSpec) -> Obj:
+    """What every Flink pod needs to reach the HA storage: the shared volume at /flink-ha,
+    the credentials Secret as environment (never in the ConfigMap), and the filesystem
+    plugin the object store's scheme needs (the image's entrypoint enables it)."""
+    ha = spec.high_availability
+    if not ha.enabled:
+        return pod
+    (container, *_) = pod["containers"]
+    if ha.volume_claim is not None:
+        pod["volumes"] = [
+            *pod.get("volumes", []),
+            {"name": HA_STORAGE_VOLUME, "persistentVolumeClaim": {"claimName": ha.volume_claim}},
+        ]
+        container["volumeMounts"] = [
+            *container.get("volumeMounts", []), {"name": HA_STORAGE_VOLUME, "mountPath": HA_STORAGE_MOUNT}
+        ]
+    if ha.credentials_secret is not None:
+        container["envFrom"] = [*container.get("envFrom", []), {"secretRef": {"name": ha.credentials_secret}}]
+    plugin = filesystem_plugin(spec)
+    if plugin is not None:
+        container["env"] = [*container.get("env", []), {"name": "ENABLE_BUILT_IN_PLUGINS", "value": plugin}]
+    return pod

@@ -8,6 +8,7 @@ checked for the waits it would cause.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .program import PROJECT, StackConfig, build_stack
+
+RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 
 
 @dataclass
@@ -106,6 +109,11 @@ class _Mocks(pulumi.runtime.Mocks):
     """Return the inputs as the state, with the Kubernetes name as the id."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        if args.typ == RANDOM_ID_TYPE:
+            # A stand-in for the id pulumi-random draws at `pulumi up`: stable per resource name.
+            size = int(args.inputs.get("byteLength", 4))
+            digits = hashlib.sha256(args.name.encode()).hexdigest()[: 2 * size]
+            return f"{args.name}-id", {**args.inputs, "hex": digits, "dec": str(int(digits, 16))}
         metadata = args.inputs.get("metadata") or {}
         identity = metadata.get("name") if isinstance(metadata, dict) else None
         return f"{identity or args.name}-id", dict(args.inputs)

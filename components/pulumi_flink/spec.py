@@ -452,6 +452,113 @@ class PerJobSpec(JobSpec):
 
 Mode = Literal["session", "application", "per-job"]
 
+HA_STORAGE_MOUNT = "/flink-ha"
+ZOOKEEPER_CLIENT_PORT = 2181
+OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3p://", "gs://", "abfs://", "abfss://", "wasbs://", "oss://", "hdfs://")
+_QUORUM_MEMBER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")
+
+
+class ZooKeeperSpec(SpecModel):
+    """The ZooKeeper ensemble the library runs for Flink, or an existing quorum."""
+
+    replicas: int = Field(default=3, ge=1)
+    """Ensemble size: odd, so that a majority survives (3 tolerates one lost server, 5 two)."""
+    image: str = "zookeeper:3.8.4"
+    """The official ZooKeeper image (its ``zkServer.sh`` on PATH)."""
+    cpu: str = "500m"
+    memory: str = "1Gi"
+    storage: str = "10Gi"
+    """Each server's persistent volume for its data (snapshots and transaction log)."""
+    storage_class_name: str | None = None
+    """Storage class of the data volumes; unset uses the cluster's default."""
+    existing_quorum: str | None = None
+    """Use this ZooKeeper instead of running one: 'host:port,host:port'. The ensemble
+    fields are then unused."""
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        return Resources._cpu(value)
+
+    @field_validator("memory", "storage")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        return Resources._memory(value)
+
+    @field_validator("existing_quorum")
+    @classmethod
+    def _quorum(cls, value: str | None) -> str | None:
+        if value is not None and not all(_QUORUM_MEMBER.match(m.strip()) for m in value.split(",")):
+            raise _fix(
+                f"{value!r} is not a ZooKeeper quorum.",
+                "write 'host:port' entries separated by commas, e.g. 'zk-0.zk:2181,zk-1.zk:2181'",
+            )
+        return value
+
+
+class HighAvailabilitySpec(SpecModel):
+    """JobManager high availability: leader election and the metadata that lets a new
+    JobManager recover running jobs. Default: off."""
+
+    type: Literal["none", "zookeeper", "kubernetes"] = "none"
+    """'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
+    'kubernetes': Flink's leader election and metadata in ConfigMaps; nothing else to run."""
+    storage_dir: str | None = None
+    """Required with HA: durable storage shared by every JobManager and TaskManager, for HA
+    metadata (``<storageDir>/ha``), checkpoints (``/checkpoints``) and savepoints
+    (``/savepoints``). An object store URI (s3://, gs://, abfs://, hdfs://, ...) or
+    ``file:///flink-ha/...`` on ``volumeClaim``."""
+    volume_claim: str | None = None
+    """An existing ReadWriteMany PersistentVolumeClaim, mounted at /flink-ha in every Flink
+    pod; ``storageDir`` is then ``file:///flink-ha`` or a directory below it."""
+    credentials_secret: str | None = None
+    """An existing Secret whose keys become environment variables of every Flink pod (e.g.
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3://): credentials never go into the
+    ConfigMap."""
+    zookeeper: ZooKeeperSpec = ZooKeeperSpec()
+    path_root: str = "/flink"
+    """``high-availability.zookeeper.path.root``: the ZooKeeper node under which each cluster
+    id keeps its data."""
+    cluster_id: str | None = None
+    """The HA cluster id. Unset: ``<name>-<8 random hex digits>``, drawn once per
+    incarnation by pulumi-random and stable across updates, so a cluster destroyed and
+    created again never recovers an old job from leftover HA data."""
+    fast_failover: bool = True
+    """Tune ZooKeeper session and heartbeat timeouts so a killed leader is replaced in
+    seconds, not the ~minute Flink's defaults take. False keeps Flink's defaults."""
+
+    @field_validator("storage_dir")
+    @classmethod
+    def _storage_dir(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith(OBJECT_STORE_SCHEMES) or value.startswith("file:///")):
+            schemes = ", ".join(OBJECT_STORE_SCHEMES)
+            raise _fix(f"{value!r} is not a durable storage URI.",
+                       f"use an object store ({schemes}) or file:///flink-ha with volumeClaim")
+        if value is not None and any(c.isspace() for c in value):
+            raise _fix(f"{value!r} contains whitespace.", "write the URI without spaces")
+        return value
+
+    @field_validator("volume_claim", "credentials_secret")
+    @classmethod
+    def _object_name(cls, value: str | None) -> str | None:
+        return value if value is None else _check_dns1123(value, "object name")
+
+    @field_validator("path_root")
+    @classmethod
+    def _path_root(cls, value: str) -> str:
+        if not value.startswith("/") or any(c.isspace() for c in value):
+            raise _fix(f"{value!r} is not a ZooKeeper path.", "write an absolute path such as '/flink'")
+        return value
+
+    @field_validator("cluster_id")
+    @classmethod
+    def _cluster_id(cls, value: str | None) -> str | None:
+        return value if value is None else _check_dns1123(value, "HA cluster id")
+
+    @property
+    def enabled(self) -> bool:
+        return self.type != "none"
+
 
 class FlinkClusterSpec(SpecModel):
     """One Flink cluster on Kubernetes, in any deployment mode.
@@ -503,6 +610,7 @@ class FlinkClusterSpec(SpecModel):
     """Application mode: the job the cluster runs."""
     jobs: list[PerJobSpec] = []
     """Per-job mode: the jobs, each on its own cluster."""
+    high_availability: HighAvailabilitySpec = HighAvailabilitySpec()
 
     @field_validator("jobs")
     @classmethod
@@ -572,6 +680,19 @@ class FlinkClusterSpec(SpecModel):
         return value
 
     @property
+    def zookeeper_quorum(self) -> str:
+        """The ZooKeeper servers Flink connects to: each server of the library's ensemble by
+        its stable pod DNS name, or the user's existing quorum."""
+        zookeeper = self.high_availability.zookeeper
+        if zookeeper.existing_quorum:
+            return zookeeper.existing_quorum
+        names = self.names
+        return ",".join(
+            f"{names.zookeeper}-{index}.{names.zookeeper_peers}.{self.namespace}.svc:{ZOOKEEPER_CLIENT_PORT}"
+            for index in range(zookeeper.replicas)
+        )
+
+    @property
     def names(self) -> ClusterNames:
         return ClusterNames(self.name, self.native)
 
@@ -620,7 +741,13 @@ class FlinkClusterSpec(SpecModel):
 
         It inherits everything but the jobs; the job's parallelism and TaskManagers, when
         given, replace the cluster's. The result is a plain session spec, validated like any.
+        With a ZooKeeper store, the job clusters share the per-job cluster's ensemble (each
+        under its own HA cluster id).
         """
+        ha = self.high_availability
+        if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+            shared = ha.zookeeper.model_copy(update={"existing_quorum": self.zookeeper_quorum})
+            ha = ha.model_copy(update={"zookeeper": shared})
         return self.model_copy(
             update={
                 "name": f"{self.name}-{job.name}",
@@ -630,5 +757,6 @@ class FlinkClusterSpec(SpecModel):
                 "parallelism": job.parallelism or self.parallelism,
                 "task_manager": job.task_manager or self.task_manager,
                 "labels": {**self.labels, PART_OF_LABEL: self.name},
+                "high_availability": ha,
             }
         )

@@ -11,7 +11,14 @@ from .errors import Problem
 from .flink_config import CONF_DIR, MANAGED_KEYS, POD_TEMPLATE_DIR
 from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
-from .spec import MAX_CLUSTER_NAME, USRLIB_DIR, FlinkClusterSpec, JobSpec, jar_is_fetched
+from .spec import (
+    HA_STORAGE_MOUNT,
+    MAX_CLUSTER_NAME,
+    USRLIB_DIR,
+    FlinkClusterSpec,
+    JobSpec,
+    jar_is_fetched,
+)
 
 # Names the library gives to its own pod volumes, and the paths it mounts them at.
 RESERVED_VOLUME_NAMES = (
@@ -34,6 +41,7 @@ IGNORED_IMAGE_ENV = {
 def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_mode(spec)
+    problems += _check_high_availability(spec)
     problems += _check_config_file(spec)
     problems += _check_managed_keys(spec)
     problems += _check_memory(spec)
@@ -119,6 +127,105 @@ def _check_mode(spec: FlinkClusterSpec) -> list[Problem]:
                 if p.path == "taskManager.memory"
             ]
     return problems
+
+
+# The filesystem plugin each object-store scheme needs (a jar in the image's opt/).
+FILESYSTEM_PLUGINS = {
+    "s3://": "flink-s3-fs-hadoop", "s3a://": "flink-s3-fs-hadoop", "s3p://": "flink-s3-fs-presto",
+    "gs://": "flink-gs-fs-hadoop", "abfs://": "flink-azure-fs-hadoop", "abfss://": "flink-azure-fs-hadoop",
+    "wasbs://": "flink-azure-fs-hadoop", "oss://": "flink-oss-fs-hadoop",
+}
+
+
+def filesystem_plugin(spec: FlinkClusterSpec) -> str | None:
+    """The plugin jar the HA storage needs, e.g. 'flink-s3-fs-hadoop-1.20.3.jar', if any."""
+    storage = spec.high_availability.storage_dir or ""
+    for scheme, plugin in FILESYSTEM_PLUGINS.items():
+        if spec.high_availability.enabled and storage.startswith(scheme):
+            return f"{plugin}-{spec.flink_version}.jar"
+    return None
+
+
+def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
+    ha = spec.high_availability
+    problems: list[Problem] = []
+    if not ha.enabled:
+        if spec.job_manager.replicas > 1:
+            problems.append(
+                Problem(
+                    "jobManager.replicas",
+                    "standby JobManagers need high availability to elect a leader.",
+                    "set highAvailability.type (zookeeper or kubernetes), or use 1 replica",
+                )
+            )
+        for field in ("storage_dir", "volume_claim", "credentials_secret", "cluster_id"):
+            if field in ha.model_fields_set:
+                name = HA_FIELD_NAMES[field]
+                problems.append(
+                    Problem(f"highAvailability.{name}", "high availability is off.",
+                            "set highAvailability.type, or remove this field")
+                )
+        return problems
+    storage = ha.storage_dir
+    if storage is None:
+        problems.append(
+            Problem(
+                "highAvailability.storageDir",
+                "high availability needs durable storage shared by every JobManager and TaskManager.",
+                "set an object store URI (e.g. s3://bucket/flink) or file:///flink-ha with volumeClaim",
+            )
+        )
+    elif storage.startswith("file://"):
+        if ha.volume_claim is None:
+            problems.append(
+                Problem(
+                    "highAvailability.storageDir",
+                    f"{storage} would be each pod's own disk, not storage the JobManagers share.",
+                    "set highAvailability.volumeClaim (a ReadWriteMany claim, mounted at /flink-ha), "
+                    "or use an object store",
+                )
+            )
+        elif not (storage.rstrip("/") == f"file://{HA_STORAGE_MOUNT}"
+                  or storage.startswith(f"file://{HA_STORAGE_MOUNT}/")):
+            problems.append(
+                Problem(
+                    "highAvailability.storageDir",
+                    f"volumeClaim is mounted at {HA_STORAGE_MOUNT}, which {storage} is not under.",
+                    f"use file://{HA_STORAGE_MOUNT} or a directory below it",
+                )
+            )
+    elif ha.volume_claim is not None:
+        problems.append(
+            Problem(
+                "highAvailability.volumeClaim",
+                f"storageDir {storage} is an object store; the volume would be unused.",
+                f"remove volumeClaim, or use storageDir file://{HA_STORAGE_MOUNT}",
+            )
+        )
+    if filesystem_plugin(spec) and spec.version.patch is None:
+        problems.append(
+            Problem(
+                "flinkVersion",
+                f"{storage} needs Flink's filesystem plugin jar, whose file name has the patch version.",
+                f"write the full release, e.g. '{spec.flink_version}.0', matching the image",
+            )
+        )
+    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None and ha.zookeeper.replicas % 2 == 0:
+        problems.append(
+            Problem(
+                "highAvailability.zookeeper.replicas",
+                f"{ha.zookeeper.replicas} servers survive no more failures than "
+                f"{ha.zookeeper.replicas - 1} would.",
+                "use an odd number (3 or 5)",
+            )
+        )
+    return problems
+
+
+HA_FIELD_NAMES = {
+    "storage_dir": "storageDir", "volume_claim": "volumeClaim", "credentials_secret": "credentialsSecret",
+    "cluster_id": "clusterId",
+}
 
 
 def _check_job(job: JobSpec, needs_usrlib: bool) -> list[Problem]:
@@ -328,25 +435,31 @@ def cluster_names(spec: FlinkClusterSpec) -> list[str]:
 
 def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
     """(kind, name) of every Kubernetes object the spec creates; checked against renders in tests."""
+    names = spec.names
+    ha = spec.high_availability
+    planned: list[tuple[str, str]] = []
+    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+        planned += [
+            ("ConfigMap", names.zookeeper), ("StatefulSet", names.zookeeper), ("Service", names.zookeeper),
+            ("Service", names.zookeeper_peers), ("PodDisruptionBudget", names.zookeeper),
+        ]
     if spec.mode == "per-job":
-        planned: list[tuple[str, str]] = []
         for job in spec.jobs:
             job_cluster = spec.job_cluster(job)
             planned += [*planned_objects(job_cluster), ("Job", job_cluster.names.submitter)]
         return planned
-    names = spec.names
-    planned = [
+    planned += [
         ("ConfigMap", names.config_map),
         (spec.jobmanager_workload, names.jobmanager),
         ("Service", names.jobmanager_service),
         ("Service", names.rest_service),
     ]
     if spec.native:
-        planned += [
-            ("ConfigMap", names.pod_template_config_map), ("Role", names.role), ("RoleBinding", names.role),
-        ]
+        planned.append(("ConfigMap", names.pod_template_config_map))
     else:
         planned.append(("Deployment", names.taskmanager))
+    if spec.native or ha.type == "kubernetes":
+        planned += [("Role", names.role), ("RoleBinding", names.role)]
     if spec.pod.service_account_name is None:
         planned.append(("ServiceAccount", names.service_account))
     return planned

@@ -101,3 +101,20 @@ class FlinkVersion:
         if self.at_least(1, 20):
             return ("execution.state-recovery.path", "execution.state-recovery.ignore-unclaimed-state")
         return ("execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state")
+
+    @property
+    def ha_type_key(self) -> str:
+        """``high-availability.type`` from 1.17 on (2.x rejects the old key next to its
+        sub-keys); ``high-availability`` before."""
+        return "high-availability.type" if self.at_least(1, 17) else "high-availability"
+
+    @property
+    def restart_strategy_key(self) -> str:
+        return "restart-strategy.type" if self.at_least(1, 17) else "restart-strategy"
+
+    @property
+    def checkpoint_dir_keys(self) -> tuple[str, str]:
+        """(checkpoints, savepoints) directory keys: renamed in 1.20."""
+        if self.at_least(1, 20):
+            return ("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")
+        return ("state.checkpoints.dir", "state.savepoints.dir")

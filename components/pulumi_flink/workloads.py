@@ -67,7 +67,7 @@ def _register_workload(
     kind: WorkloadKind,
     object_name: str,
     replicas: int,
-    config: RenderedConfig,
+    config: pulumi.Input[RenderedConfig],
     service_account_name: str,
     automount_token: bool,
     needs: Sequence[pulumi.Resource],
@@ -85,10 +85,15 @@ def _register_workload(
         options = pulumi.ResourceOptions.merge(
             options, pulumi.ResourceOptions(replace_on_changes=list(REPLACE_ON_MODE_CHANGE))
         )
-    body = wire(workload_spec(spec, role, kind, replicas, config, service_account_name, automount_token))
+    def body_of(rendered: RenderedConfig) -> dict[str, Any]:
+        return workload_spec(spec, role, kind, replicas, rendered, service_account_name, automount_token)
+
+    body = pulumi.Output.from_input(config).apply(body_of)
     if kind == "Job":
-        return k8s.batch.v1.Job(f"{name}-job", metadata=wire(metadata), spec=body, opts=options)
-    return k8s.apps.v1.Deployment(f"{name}-deployment", metadata=wire(metadata), spec=body, opts=options)
+        return k8s.batch.v1.Job(f"{name}-job", metadata=wire(metadata), spec=wire(body), opts=options)
+    return k8s.apps.v1.Deployment(
+        f"{name}-deployment", metadata=wire(metadata), spec=wire(body), opts=options
+    )
 
 
 class JobManager(pulumi.ComponentResource):
@@ -109,7 +114,7 @@ class JobManager(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        config: RenderedConfig,
+        config: pulumi.Input[RenderedConfig],
         service_account_name: str,
         automount_token: bool = False,
         needs: Sequence[pulumi.Resource] = (),
@@ -143,7 +148,7 @@ class TaskManager(pulumi.ComponentResource):
         self,
         name: str,
         spec: FlinkClusterSpec,
-        config: RenderedConfig,
+        config: pulumi.Input[RenderedConfig],
         service_account_name: str,
         automount_token: bool = False,
         needs: Sequence[pulumi.Resource] = (),
@@ -208,7 +213,7 @@ class JobSubmitter(pulumi.ComponentResource):
         name: str,
         spec: FlinkClusterSpec,
         job: JobSpec,
-        config: RenderedConfig,
+        config: pulumi.Input[RenderedConfig],
         service_account_name: str,
         needs: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,

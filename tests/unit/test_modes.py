@@ -169,7 +169,7 @@ def test_savepoint_and_fixed_job_id_reach_the_entrypoint() -> None:
 
 
 def test_high_availability_fixes_the_job_id_and_it_is_stable() -> None:
-    ha = {"high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha"}
+    ha = {"type": "kubernetes", "storageDir": "hdfs://namenode:8020/flink"}
 
     def job_id(spec: FlinkClusterSpec) -> str | None:
         objects = objects_by_kind_name(render_specs(spec))
@@ -179,12 +179,12 @@ def test_high_availability_fixes_the_job_id_and_it_is_stable() -> None:
     def spec(name: str = "analytics", **overrides: Any) -> FlinkClusterSpec:
         return make_spec(name=name, mode="application", job={"jar": IMAGE_JAR}, **overrides)
 
-    first = job_id(spec(flinkConfiguration=ha))
+    first = job_id(spec(highAvailability=ha))
     assert first is not None and re.fullmatch(r"[0-9a-f]{32}", first)
-    assert job_id(spec(flinkConfiguration=ha, taskManager={"replicas": 3})) == first
-    assert job_id(spec("other", flinkConfiguration=ha)) != first
+    assert job_id(spec(highAvailability=ha, taskManager={"replicas": 3})) == first
+    assert job_id(spec("other", highAvailability=ha)) != first
     assert job_id(spec()) is None  # without HA Flink picks a fresh id, as documented
-    assert job_id(spec(flinkConfiguration={"high-availability.type": "NONE"})) is None
+    assert job_id(spec(highAvailability={"type": "none"})) is None
 
 
 def test_a_fetched_jar_reaches_jobmanager_and_taskmanagers_through_an_init_container() -> None:
@@ -352,6 +352,7 @@ def test_renaming_a_cluster_replaces_every_object() -> None:
     }
 
 
+ZK_HA = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}
 PLANNED = {
     "session": make_spec(),
     "session-own-account": make_spec(pod={"serviceAccountName": "shared"}),
@@ -359,6 +360,14 @@ PLANNED = {
     "application-deployment": make_spec(mode="application", job={"jar": IMAGE_JAR},
                                         jobManager={"workload": "Deployment"}),
     "per-job": per_job("orders", "clicks"),
+    "zookeeper-ha": make_spec(jobManager={"replicas": 2}, highAvailability=ZK_HA),
+    "zookeeper-ha-existing-quorum": make_spec(
+        highAvailability={**ZK_HA, "zookeeper": {"existingQuorum": "zk-0.zk:2181,zk-1.zk:2181,zk-2.zk:2181"}}
+    ),
+    "per-job-zookeeper-ha": per_job("orders", "clicks", highAvailability=ZK_HA),
+    "kubernetes-ha": make_spec(highAvailability={"type": "kubernetes", "storageDir": "hdfs://nn:8020/flink"}),
+    "native-kubernetes-ha": make_spec(native=True, highAvailability={"type": "kubernetes",
+                                                                      "storageDir": "hdfs://nn:8020/flink"}),
 }
 
 

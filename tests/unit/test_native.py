@@ -251,7 +251,7 @@ def test_native_clusters_do_not_warn_about_slots() -> None:
     assert cluster_warnings(make_spec(parallelism=8))
 
 
-K8S_HA = {"high-availability.type": "kubernetes", "high-availability.storageDir": "s3://b/ha"}
+K8S_HA = {"type": "kubernetes", "storageDir": "hdfs://namenode:8020/flink"}
 CONFIGMAP_RULE = {
     "apiGroups": [""],
     "resources": ["configmaps"],
@@ -261,7 +261,7 @@ CONFIGMAP_RULE = {
 
 @pytest.mark.parametrize("is_native", [False, True], ids=["standalone", "native"])
 def test_kubernetes_ha_adds_configmaps_and_every_flink_pod_gets_a_token(is_native: bool) -> None:
-    spec = make_spec(native=is_native, flinkConfiguration=K8S_HA)
+    spec = make_spec(native=is_native, highAvailability=K8S_HA)
     objects = objects_by_kind_name(render_specs(spec))
     rules = objects[("Role", "analytics-flink")]["rules"]
     assert rules[-1] == CONFIGMAP_RULE
@@ -277,10 +277,8 @@ def test_kubernetes_ha_adds_configmaps_and_every_flink_pod_gets_a_token(is_nativ
 
 def test_zookeeper_ha_needs_no_kubernetes_api() -> None:
     spec = make_spec(
-        flinkConfiguration={
-            "high-availability.type": "zookeeper",
-            "high-availability.zookeeper.quorum": "zk:2181",
-        }
+        highAvailability={"type": "zookeeper", "storageDir": "hdfs://namenode:8020/flink",
+                          "zookeeper": {"existingQuorum": "zk:2181"}}
     )
     objects = objects_by_kind_name(render_specs(spec))
     assert ("Role", "analytics-flink") not in objects

@@ -45,10 +45,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "mode": "application",
         "jobManager": {"workload": "Deployment"},
         "job": {"jar": "/opt/flink/usrlib/a.jar"},
-        "flinkConfiguration": {
-            "high-availability.type": "kubernetes",
-            "high-availability.storageDir": "s3://b/ha",
-        },
+        "highAvailability": {"type": "kubernetes", "storageDir": "hdfs://namenode:8020/flink"},
     },
     "per-job": {
         "mode": "per-job",
@@ -66,6 +63,21 @@ VARIANTS: dict[str, dict[str, Any]] = {
             "volumes": [{"name": "data", "emptyDir": {}}],
             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
         },
+    },
+    "zookeeper-ha-standby": {
+        "jobManager": {"replicas": 2},
+        "highAvailability": {
+            "type": "zookeeper",
+            "storageDir": "file:///flink-ha",
+            "volumeClaim": "flink-ha",
+            "zookeeper": {"storageClassName": "fast"},
+        },
+    },
+    "kubernetes-ha-object-store-native": {
+        "native": True,
+        "flinkVersion": "1.20.3",
+        "jobManager": {"replicas": 2},
+        "highAvailability": {"type": "kubernetes", "storageDir": "s3://b/flink", "credentialsSecret": "s3"},
     },
     "native-application-1.16": {
         "native": True,
@@ -96,9 +108,7 @@ def test_every_example_stack_validates(stack_file: Any) -> None:
 def test_native_taskmanager_pod_template_validates_as_a_pod() -> None:
     import yaml
 
-    objects = render_specs(
-        make_spec(**VARIANTS["native-session-pod-hooks"])
-    ).kubernetes_objects()
+    objects = render_specs(make_spec(**VARIANTS["native-session-pod-hooks"])).kubernetes_objects()
     (template,) = [o for o in objects if o["metadata"]["name"] == "pod-template-analytics"]
     pod = yaml.safe_load(template["data"]["taskmanager-pod-template.yaml"])
     # Flink fills in the image and the rest; the template must still be a well-formed Pod.
