@@ -74,6 +74,14 @@ class FlinkClusterParts:
         )
 
 
+def _outputs_by_name(outputs: dict[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
+    """name → value, resolved (``Output.all`` of no outputs would give a list, not a dict)."""
+    if not outputs:
+        empty: dict[str, str] = {}
+        return pulumi.Output.from_input(empty)
+    return pulumi.Output.all(**outputs)
+
+
 class FlinkJobCluster(pulumi.ComponentResource):
     """Per-job mode: one job's dedicated, isolated cluster, and the client that submits it.
 
@@ -117,7 +125,9 @@ class FlinkCluster(pulumi.ComponentResource):
     Outputs: ``namespace``, ``cluster_id``; for session and application clusters
     ``jobmanager_service_name``, ``rest_service_name``, ``rest_endpoint`` (in-cluster URL);
     for per-job, ``job_clusters`` (one ``FlinkJobCluster`` per job) and ``rest_endpoints``
-    (job name → in-cluster URL).
+    (job name → in-cluster URL). With high availability, ``ha_cluster_ids`` and ``ha_cleanup``
+    (cluster or job name → the HA cluster id of this incarnation, and where its HA data
+    would stay after a destroy).
     """
 
     spec: FlinkClusterSpec
@@ -131,6 +141,8 @@ class FlinkCluster(pulumi.ComponentResource):
     rest_service_name: pulumi.Output[str] | None
     rest_endpoint: pulumi.Output[str] | None
     rest_endpoints: pulumi.Output[dict[str, str]]
+    ha_cluster_ids: pulumi.Output[dict[str, str]]
+    ha_cleanup: pulumi.Output[dict[str, str]]
 
     def __init__(
         self,
@@ -158,17 +170,25 @@ class FlinkCluster(pulumi.ComponentResource):
                 job.name: self._job_cluster(name, job) for job in spec.jobs
             }
             endpoints = {job: cluster.rest_endpoint for job, cluster in self.job_clusters.items()}
-            self.rest_endpoints = pulumi.Output.all(**endpoints)
+            self.rest_endpoints = _outputs_by_name(endpoints)
         else:
             self.parts = FlinkClusterParts.build(self, name, spec)
             self.jobmanager_service_name = self.parts.services.jobmanager_service_name
             self.rest_service_name = self.parts.services.rest_service_name
             self.rest_endpoint = self.parts.rest_endpoint(spec)
-            self.rest_endpoints = pulumi.Output.all(**{spec.name: self.rest_endpoint})
+            self.rest_endpoints = _outputs_by_name({spec.name: self.rest_endpoint})
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.cluster_id = pulumi.Output.from_input(spec.name)
+        parts_by_name = {spec.name: self.parts} if self.parts else {
+            job: cluster.parts for job, cluster in self.job_clusters.items()
+        }
+        available = {key: p.high_availability for key, p in parts_by_name.items() if p.high_availability}
+        self.ha_cluster_ids = _outputs_by_name({key: ha.cluster_id for key, ha in available.items()})
+        self.ha_cleanup = _outputs_by_name({key: ha.cleanup for key, ha in available.items()})
         self.register_outputs(
             {
+                "haClusterIds": self.ha_cluster_ids,
+                "haCleanup": self.ha_cleanup,
                 "namespace": self.namespace,
                 "clusterId": self.cluster_id,
                 "jobmanagerServiceName": self.jobmanager_service_name,

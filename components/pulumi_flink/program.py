@@ -144,6 +144,9 @@ def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:
         "namespace": cluster.namespace,
         "clusterId": cluster.cluster_id,
     }
+    if cluster.spec.high_availability.enabled:
+        output["haClusterIds"] = cluster.ha_cluster_ids
+        output["haCleanup"] = cluster.ha_cleanup
     if cluster.spec.mode == "per-job":
         output["jobs"] = {
             job: {"restEndpoint": job_cluster.rest_endpoint, "clusterId": job_cluster.cluster_id}

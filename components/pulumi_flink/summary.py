@@ -10,7 +10,7 @@ from typing import Any
 from .pods import SUBMITTER_RESOURCES
 from .program import StackConfig
 from .quantities import format_cpu
-from .spec import FlinkClusterSpec, JobSpec
+from .spec import FlinkClusterSpec, JobSpec, Resources
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,34 @@ def _describe(spec: FlinkClusterSpec) -> tuple[list[str], _Footprint]:
             lines.append(f"  Job: {_job_text(spec.job)}")
         cluster_lines, total = _cluster_lines(spec)
         lines += cluster_lines
+    ha_lines, ha_footprint = _ha_lines(spec)
+    lines += ha_lines
+    total += ha_footprint
     on_demand = " (plus the TaskManagers it creates)" if spec.native else ""
     lines.append(f"  Requests = limits: {format_cpu(total.cpu)} CPU, {_mib(total.memory)} memory{on_demand}")
     return lines, total
+
+
+def _ha_lines(spec: FlinkClusterSpec) -> tuple[list[str], _Footprint]:
+    ha = spec.high_availability
+    if not ha.enabled:
+        return [], _Footprint()
+    standby = spec.job_manager.replicas - 1
+    lines = [f"  HA: {ha.type}, storage {ha.storage_dir}, {standby} standby JobManager(s)"
+             + (", fast failover" if ha.fast_failover else ", Flink's default timeouts")]
+    zookeeper = ha.zookeeper
+    if ha.type != "zookeeper":
+        return lines, _Footprint()
+    if zookeeper.existing_quorum:
+        lines.append(f"  ZooKeeper: existing quorum {zookeeper.existing_quorum}")
+        return lines, _Footprint()
+    server = Resources(cpu=zookeeper.cpu, memory=zookeeper.memory)
+    lines.append(
+        f"  ZooKeeper: {zookeeper.replicas} x ({zookeeper.cpu} CPU, {_mib(server.memory_mib)}, "
+        f"{zookeeper.storage} volume), StatefulSet {spec.names.zookeeper}"
+    )
+    footprint = _Footprint(zookeeper.replicas * server.cpu_millicores, zookeeper.replicas * server.memory_mib)
+    return lines, footprint
 
 
 def summarize(stack: StackConfig, objects: Sequence[dict[str, Any]], stack_name: str) -> str:

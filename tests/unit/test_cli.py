@@ -244,3 +244,17 @@ def test_summary_of_a_native_cluster(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "REST: ClusterIP Service adhoc-rest:8081" in out
     assert "Totals: 0 slot(s), 1 CPU, 1600Mi memory (plus native TaskManagers)" in out
     assert (tmp_path / "out" / "default" / "configmap-flink-config-adhoc.yaml").is_file()
+
+
+def test_summary_of_a_highly_available_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ha = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}
+    stack = write_stack(
+        tmp_path / "Pulumi.ha.yaml",
+        [{"name": "ha", "flinkVersion": "1.20", "jobManager": {"replicas": 2}, "highAvailability": ha}],
+    )
+    assert main(["render", "--config", str(stack), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "  HA: zookeeper, storage file:///flink-ha, 1 standby JobManager(s), fast failover" in out
+    assert "  ZooKeeper: 3 x (500m CPU, 1Gi, 10Gi volume), StatefulSet ha-zookeeper" in out
+    # 2 JobManagers + 1 TaskManager + 3 ZooKeeper servers.
+    assert "Requests = limits: 4500m CPU, 8000Mi memory" in out

@@ -294,3 +294,25 @@ def test_per_job_clusters_share_one_ensemble_under_their_own_ids() -> None:
         config_of(render, f"analytics-{job}-config")["high-availability.zookeeper.quorum"] for job in "ab"
     }
     assert len(ids) == 2 and quorums == {spec.zookeeper_quorum}
+
+
+def test_the_cluster_outputs_its_ha_ids_and_cleanup() -> None:
+    import pulumi
+
+    from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.renderer import run_program
+
+    seen: dict[str, Any] = {}
+
+    def program() -> Any:
+        cluster = FlinkCluster("analytics", ha_spec())
+        plain = FlinkCluster("plain", make_spec(name="plain"))
+        return pulumi.Output.all(cluster.ha_cluster_ids, cluster.ha_cleanup, plain.ha_cluster_ids).apply(
+            lambda values: seen.update(ids=values[0], cleanup=values[1], plain=values[2])
+        )
+
+    run_program(program)
+    (cluster_id,) = seen["ids"].values()
+    assert list(seen["ids"]) == ["analytics"] and cluster_id.startswith("analytics-")
+    assert seen["cleanup"]["analytics"].startswith(f"ZooKeeper node /flink/{cluster_id};")
+    assert seen["plain"] == {}
