@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .configuration import FlinkConfiguration
-from .ha import FlinkHighAvailability, ZooKeeperEnsemble
+from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store
 from .meta import TYPE_PREFIX, ensure_valid
 from .rbac import FlinkRbac
 from .services import FlinkServices
@@ -135,6 +135,9 @@ class FlinkCluster(pulumi.ComponentResource):
     job_clusters: dict[str, FlinkJobCluster]
     zookeeper: ZooKeeperEnsemble | None
     """Per-job mode with a ZooKeeper store: the ensemble every job cluster shares."""
+    etcd: EtcdCluster | None
+    zetcd: Zetcd | None
+    """Per-job mode with zetcd: the etcd cluster and zetcd every job cluster shares."""
     namespace: pulumi.Output[str]
     cluster_id: pulumi.Output[str]
     jobmanager_service_name: pulumi.Output[str] | None
@@ -158,14 +161,12 @@ class FlinkCluster(pulumi.ComponentResource):
 
         self.parts = None
         self.job_clusters = {}
-        self.zookeeper = None
+        self.zookeeper = self.etcd = self.zetcd = None
         self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
         if spec.mode == "per-job":
-            ha = spec.high_availability
-            if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
-                self.zookeeper = ZooKeeperEnsemble(
-                    f"{name}-zookeeper", spec, opts=pulumi.ResourceOptions(parent=self)
-                )
+            self.zookeeper, self.etcd, self.zetcd = create_store(
+                name, spec, pulumi.ResourceOptions(parent=self)
+            )
             self.job_clusters = {
                 job.name: self._job_cluster(name, job) for job in spec.jobs
             }

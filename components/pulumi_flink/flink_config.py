@@ -169,7 +169,8 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
         checkpoints_key: f"{base}/checkpoints",
         savepoints_key: f"{base}/savepoints",
     }
-    if ha.type == "zookeeper":
+    if ha.type in ("zookeeper", "zetcd"):
+        values[version.ha_type_key] = "zookeeper"  # zetcd is ZooKeeper to Flink
         values["high-availability.zookeeper.quorum"] = spec.zookeeper_quorum
         values["high-availability.zookeeper.path.root"] = ha.path_root
         if ha.fast_failover:

@@ -72,7 +72,8 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
         "image": zookeeper.image,
         # The server's id is its pod ordinal + 1, as zoo.cfg numbers the servers.
         "command": [
-            "bash", "-c",
+            "bash",
+            "-c",
             f"echo $(( ${{HOSTNAME##*-}} + 1 )) > {ZOOKEEPER_DATA_DIR}/myid "
             f"&& exec zkServer.sh start-foreground {ZOOKEEPER_CONF_DIR}/zoo.cfg",
         ],
@@ -205,17 +206,237 @@ class ZooKeeperEnsemble(pulumi.ComponentResource):
         self.register_outputs({"quorum": self.quorum})
 
 
+ETCD_COMPONENT = "etcd"
+ZETCD_COMPONENT = "zetcd"
+ETCD_CLIENT_PORT = 2379
+ETCD_PEER_PORT = 2380
+ETCD_DATA_DIR = "/var/run/etcd"
+
+
+def _member_url(spec: FlinkClusterSpec, member: str, port: int) -> str:
+    names = spec.names
+    return f"http://{member}.{names.etcd_peers}.{spec.namespace}.svc:{port}"
+
+
+def etcd_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
+    """etcd members that find each other by their stable pod DNS names (static bootstrap)."""
+    names = spec.names
+    etcd = spec.high_availability.etcd
+    selector = selector_labels(spec.name, ETCD_COMPONENT)
+    members = [f"{names.etcd}-{index}" for index in range(etcd.replicas)]
+    initial_cluster = ",".join(f"{m}={_member_url(spec, m, ETCD_PEER_PORT)}" for m in members)
+    own = "$(POD_NAME)"
+    claim: Obj = {
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": etcd.storage}}},
+    }
+    if etcd.storage_class_name:
+        claim["spec"]["storageClassName"] = etcd.storage_class_name
+    container: Obj = {
+        "name": ETCD_COMPONENT,
+        "image": etcd.image,
+        "command": ["etcd"],
+        "args": [
+            f"--name={own}",
+            f"--data-dir={ETCD_DATA_DIR}/data",
+            f"--listen-peer-urls=http://0.0.0.0:{ETCD_PEER_PORT}",
+            f"--listen-client-urls=http://0.0.0.0:{ETCD_CLIENT_PORT}",
+            f"--advertise-client-urls={_member_url(spec, own, ETCD_CLIENT_PORT)}",
+            f"--initial-advertise-peer-urls={_member_url(spec, own, ETCD_PEER_PORT)}",
+            f"--initial-cluster={initial_cluster}",
+            f"--initial-cluster-token={names.etcd}",
+            "--initial-cluster-state=new",
+        ],
+        "env": [
+            {
+                "name": "POD_NAME",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+            }
+        ],
+        "ports": [
+            {"name": "client", "containerPort": ETCD_CLIENT_PORT, "protocol": "TCP"},
+            {"name": "peer", "containerPort": ETCD_PEER_PORT, "protocol": "TCP"},
+        ],
+        "resources": container_resources(Resources(cpu=etcd.cpu, memory=etcd.memory)),
+        "volumeMounts": [{"name": "data", "mountPath": ETCD_DATA_DIR}],
+    }
+    return {
+        "serviceName": names.etcd_peers,
+        "replicas": etcd.replicas,
+        "podManagementPolicy": "Parallel",
+        "selector": {"matchLabels": selector},
+        "template": {
+            "metadata": {"labels": object_metadata(spec, names.etcd, ETCD_COMPONENT)["labels"]},
+            "spec": {
+                "automountServiceAccountToken": False,
+                "securityContext": {
+                    "runAsUser": ZOOKEEPER_UID,
+                    "runAsGroup": ZOOKEEPER_UID,
+                    "runAsNonRoot": True,
+                    "fsGroup": ZOOKEEPER_UID,
+                },
+                "affinity": {"podAntiAffinity": _spread(selector)},
+                "containers": [container],
+            },
+        },
+        "volumeClaimTemplates": [claim],
+    }
+
+
+def zetcd_deployment_spec(spec: FlinkClusterSpec) -> Obj:
+    """zetcd serves the ZooKeeper API on 2181 from the etcd cluster's client Service."""
+    names = spec.names
+    zetcd = spec.high_availability.zetcd
+    selector = selector_labels(spec.name, ZETCD_COMPONENT)
+    container: Obj = {
+        "name": ZETCD_COMPONENT,
+        "image": zetcd.image,
+        "command": ["zetcd"],
+        "args": [
+            f"--zkaddr=0.0.0.0:{ZOOKEEPER_CLIENT_PORT}",
+            f"--endpoints={names.etcd}.{spec.namespace}.svc:{ETCD_CLIENT_PORT}",
+        ],
+        "ports": [{"name": "client", "containerPort": ZOOKEEPER_CLIENT_PORT, "protocol": "TCP"}],
+        "resources": container_resources(Resources(cpu="250m", memory="256Mi")),
+    }
+    return {
+        "replicas": zetcd.replicas,
+        "selector": {"matchLabels": selector},
+        "template": {
+            "metadata": {"labels": object_metadata(spec, names.zetcd, ZETCD_COMPONENT)["labels"]},
+            "spec": {
+                "automountServiceAccountToken": False,
+                "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
+                "affinity": {"podAntiAffinity": _spread(selector)},
+                "containers": [container],
+            },
+        },
+    }
+
+
+def _spread(selector: dict[str, str]) -> Obj:
+    return {
+        "preferredDuringSchedulingIgnoredDuringExecution": [
+            {
+                "weight": 100,
+                "podAffinityTerm": {
+                    "labelSelector": {"matchLabels": selector},
+                    "topologyKey": "kubernetes.io/hostname",
+                },
+            }
+        ]
+    }
+
+
+class EtcdCluster(pulumi.ComponentResource):
+    """An etcd cluster: StatefulSet with a persistent volume per member, headless peer
+    Service, client Service and a disruption budget of one member."""
+
+    stateful_set: k8s.apps.v1.StatefulSet
+    peer_service: k8s.core.v1.Service
+    client_service: k8s.core.v1.Service
+    disruption_budget: k8s.policy.v1.PodDisruptionBudget
+
+    def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:EtcdCluster", name, None, opts)
+        names = spec.names
+        child = pulumi.ResourceOptions(parent=self)
+        selector = selector_labels(spec.name, ETCD_COMPONENT)
+        metadata = object_metadata(spec, names.etcd, ETCD_COMPONENT)
+        self.peer_service = k8s.core.v1.Service(
+            f"{name}-peers",
+            metadata=wire(object_metadata(spec, names.etcd_peers, ETCD_COMPONENT)),
+            spec=wire(
+                {
+                    "clusterIP": "None",
+                    "publishNotReadyAddresses": True,
+                    "selector": selector,
+                    "ports": [_port("client", ETCD_CLIENT_PORT), _port("peer", ETCD_PEER_PORT)],
+                }
+            ),
+            opts=child,
+        )
+        self.client_service = k8s.core.v1.Service(
+            f"{name}-client",
+            metadata=wire(metadata),
+            spec=wire(
+                {"type": "ClusterIP", "selector": selector, "ports": [_port("client", ETCD_CLIENT_PORT)]}
+            ),
+            opts=child,
+        )
+        self.stateful_set = k8s.apps.v1.StatefulSet(
+            f"{name}-statefulset",
+            metadata=wire(metadata),
+            spec=wire(etcd_statefulset_spec(spec)),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.peer_service]),
+        )
+        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata=wire(metadata),
+            spec=wire({"maxUnavailable": 1, "selector": {"matchLabels": selector}}),
+            opts=child,
+        )
+        self.register_outputs({})
+
+
+class Zetcd(pulumi.ComponentResource):
+    """zetcd in front of an ``EtcdCluster``: a Deployment and a Service on 2181, which Flink
+    uses as its ZooKeeper quorum (``quorum``)."""
+
+    deployment: k8s.apps.v1.Deployment
+    service: k8s.core.v1.Service
+    quorum: str
+
+    def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:Zetcd", name, None, opts)
+        names = spec.names
+        child = pulumi.ResourceOptions(parent=self)
+        metadata = object_metadata(spec, names.zetcd, ZETCD_COMPONENT)
+        self.quorum = spec.zookeeper_quorum
+        self.deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment", metadata=wire(metadata), spec=wire(zetcd_deployment_spec(spec)), opts=child
+        )
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=wire(metadata),
+            spec=wire(
+                {
+                    "type": "ClusterIP",
+                    "selector": selector_labels(spec.name, ZETCD_COMPONENT),
+                    "ports": [_port("client", ZOOKEEPER_CLIENT_PORT)],
+                }
+            ),
+            opts=child,
+        )
+        self.register_outputs({"quorum": self.quorum})
+
+
 def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
     """What identifies a destroyed incarnation's leftover HA data, for manual cleanup."""
     ha = spec.high_availability
     storage = f"{(ha.storage_dir or '').rstrip('/')}/ha/{cluster_id}"
-    if ha.type == "zookeeper":
+    if ha.type in ("zookeeper", "zetcd"):
         return f"ZooKeeper node {ha.path_root}/{cluster_id}; files under {storage}"
     config_map_owner = spec.name if spec.native else cluster_id
     return (
         f"ConfigMaps -l app={config_map_owner},configmap-type=high-availability in namespace "
         f"{spec.namespace}; files under {storage}"
     )
+
+
+def create_store(
+    name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions
+) -> tuple[ZooKeeperEnsemble | None, EtcdCluster | None, Zetcd | None]:
+    """The store the spec's HA type runs, if the library runs one."""
+    ha = spec.high_availability
+    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+        return ZooKeeperEnsemble(f"{name}-zookeeper", spec, opts=opts), None, None
+    if ha.type == "zetcd":
+        etcd = EtcdCluster(f"{name}-etcd", spec, opts=opts)
+        return None, etcd, Zetcd(f"{name}-zetcd", spec, opts=opts)
+    return None, None, None
 
 
 class FlinkHighAvailability(pulumi.ComponentResource):
@@ -230,6 +451,8 @@ class FlinkHighAvailability(pulumi.ComponentResource):
     cluster_id: pulumi.Output[str]
     cleanup: pulumi.Output[str]
     ensemble: ZooKeeperEnsemble | None
+    etcd: EtcdCluster | None
+    zetcd: Zetcd | None
 
     def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         ensure_valid(spec)
@@ -246,8 +469,6 @@ class FlinkHighAvailability(pulumi.ComponentResource):
                 opts=child,
             )
             self.cluster_id = incarnation.hex.apply(lambda digits: f"{spec.name}-{digits}")
-        self.ensemble = None
-        if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
-            self.ensemble = ZooKeeperEnsemble(f"{name}-zookeeper", spec, opts=child)
+        self.ensemble, self.etcd, self.zetcd = create_store(name, spec, child)
         self.cleanup = self.cluster_id.apply(lambda cluster_id: ha_cleanup_hint(spec, cluster_id))
         self.register_outputs({"clusterId": self.cluster_id, "cleanup": self.cleanup})

@@ -75,6 +75,18 @@ class ClusterNames:
         return f"{self.cluster}-zookeeper-peers"
 
     @property
+    def etcd(self) -> str:
+        return f"{self.cluster}-etcd"
+
+    @property
+    def etcd_peers(self) -> str:
+        return f"{self.cluster}-etcd-peers"
+
+    @property
+    def zetcd(self) -> str:
+        return f"{self.cluster}-zetcd"
+
+    @property
     def submitter(self) -> str:
         """Per-job mode: the Kubernetes Job whose pod submits the job with ``flink run``."""
         return f"{self.cluster}-submit"

@@ -496,13 +496,49 @@ class ZooKeeperSpec(SpecModel):
         return value
 
 
+class EtcdSpec(SpecModel):
+    """The etcd cluster behind zetcd."""
+
+    replicas: int = Field(default=3, ge=1)
+    """Members: odd, so that a majority survives."""
+    image: str = "quay.io/coreos/etcd:v3.5.17"
+    cpu: str = "500m"
+    memory: str = "1Gi"
+    storage: str = "10Gi"
+    storage_class_name: str | None = None
+
+    @field_validator("cpu")
+    @classmethod
+    def _cpu(cls, value: str) -> str:
+        return Resources._cpu(value)
+
+    @field_validator("memory", "storage")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        return Resources._memory(value)
+
+
+class ZetcdSpec(SpecModel):
+    """zetcd: the ZooKeeper 3.4 API served from etcd, for Flink 1.14 and earlier."""
+
+    image: str = "quay.io/coreos/zetcd:v0.0.5"
+    replicas: int = Field(default=2, ge=1)
+    """Stateless (sessions live in etcd leases), so more than one keeps the API up."""
+    allow_unsupported_flink_version: bool = False
+    """Use zetcd with Flink 1.15 or later anyway (see ``highAvailability.type``). Only after
+    you have tested leader election and recovery with your Flink release."""
+
+
 class HighAvailabilitySpec(SpecModel):
     """JobManager high availability: leader election and the metadata that lets a new
     JobManager recover running jobs. Default: off."""
 
-    type: Literal["none", "zookeeper", "kubernetes"] = "none"
+    type: Literal["none", "zookeeper", "zetcd", "kubernetes"] = "none"
     """'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
-    'kubernetes': Flink's leader election and metadata in ConfigMaps; nothing else to run."""
+    'zetcd': an etcd cluster with zetcd in front, which Flink uses as its ZooKeeper; zetcd
+    speaks only ZooKeeper 3.4 and lacks the container nodes of Flink 1.15+'s Curator 5, so
+    it is for Flink 1.14 and earlier. 'kubernetes': Flink's leader election and metadata in
+    ConfigMaps; nothing else to run."""
     storage_dir: str | None = None
     """Required with HA: durable storage shared by every JobManager and TaskManager, for HA
     metadata (``<storageDir>/ha``), checkpoints (``/checkpoints``) and savepoints
@@ -516,6 +552,8 @@ class HighAvailabilitySpec(SpecModel):
     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3://): credentials never go into the
     ConfigMap."""
     zookeeper: ZooKeeperSpec = ZooKeeperSpec()
+    etcd: EtcdSpec = EtcdSpec()
+    zetcd: ZetcdSpec = ZetcdSpec()
     path_root: str = "/flink"
     """``high-availability.zookeeper.path.root``: the ZooKeeper node under which each cluster
     id keeps its data."""
@@ -684,9 +722,11 @@ class FlinkClusterSpec(SpecModel):
         """The ZooKeeper servers Flink connects to: each server of the library's ensemble by
         its stable pod DNS name, or the user's existing quorum."""
         zookeeper = self.high_availability.zookeeper
+        names = self.names
+        if self.high_availability.type == "zetcd":
+            return f"{names.zetcd}.{self.namespace}.svc:{ZOOKEEPER_CLIENT_PORT}"
         if zookeeper.existing_quorum:
             return zookeeper.existing_quorum
-        names = self.names
         return ",".join(
             f"{names.zookeeper}-{index}.{names.zookeeper_peers}.{self.namespace}.svc:{ZOOKEEPER_CLIENT_PORT}"
             for index in range(zookeeper.replicas)
@@ -745,9 +785,10 @@ class FlinkClusterSpec(SpecModel):
         under its own HA cluster id).
         """
         ha = self.high_availability
-        if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+        if ha.type == "zetcd" or (ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None):
+            # zetcd is ZooKeeper to Flink: the job clusters use the shared zetcd as a quorum.
             shared = ha.zookeeper.model_copy(update={"existing_quorum": self.zookeeper_quorum})
-            ha = ha.model_copy(update={"zookeeper": shared})
+            ha = ha.model_copy(update={"type": "zookeeper", "zookeeper": shared})
         return self.model_copy(
             update={
                 "name": f"{self.name}-{job.name}",

@@ -210,6 +210,25 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
                 f"write the full release, e.g. '{spec.flink_version}.0', matching the image",
             )
         )
+    if ha.type == "zetcd" and spec.version.at_least(1, 15) and not ha.zetcd.allow_unsupported_flink_version:
+        problems.append(
+            Problem(
+                "highAvailability.type",
+                f"zetcd cannot serve Flink {spec.version}: zetcd speaks only the ZooKeeper 3.4 protocol "
+                "(unmaintained since 2019), and Flink 1.15 and later use Curator 5, which creates "
+                "container nodes that zetcd lacks.",
+                "use zookeeper or kubernetes; or, after testing leader election and recovery with "
+                "this release, set highAvailability.zetcd.allowUnsupportedFlinkVersion: true",
+            )
+        )
+    if ha.type == "zetcd" and ha.etcd.replicas % 2 == 0:
+        problems.append(
+            Problem(
+                "highAvailability.etcd.replicas",
+                f"{ha.etcd.replicas} members survive no more failures than {ha.etcd.replicas - 1} would.",
+                "use an odd number (3 or 5)",
+            )
+        )
     if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None and ha.zookeeper.replicas % 2 == 0:
         problems.append(
             Problem(
@@ -442,6 +461,11 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
         planned += [
             ("ConfigMap", names.zookeeper), ("StatefulSet", names.zookeeper), ("Service", names.zookeeper),
             ("Service", names.zookeeper_peers), ("PodDisruptionBudget", names.zookeeper),
+        ]
+    if ha.type == "zetcd":
+        planned += [
+            ("StatefulSet", names.etcd), ("Service", names.etcd), ("Service", names.etcd_peers),
+            ("PodDisruptionBudget", names.etcd), ("Deployment", names.zetcd), ("Service", names.zetcd),
         ]
     if spec.mode == "per-job":
         for job in spec.jobs:

@@ -316,3 +316,53 @@ def test_the_cluster_outputs_its_ha_ids_and_cleanup() -> None:
     assert list(seen["ids"]) == ["analytics"] and cluster_id.startswith("analytics-")
     assert seen["cleanup"]["analytics"].startswith(f"ZooKeeper node /flink/{cluster_id};")
     assert seen["plain"] == {}
+
+
+# --- etcd via zetcd ----------------------------------------------------------------------------
+
+ZETCD = {"type": "zetcd", "storageDir": "hdfs://nn:8020/flink"}
+
+
+def test_zetcd_is_refused_for_flink_1_15_and_later_unless_overridden() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        render_specs(ha_spec(ZETCD, flinkVersion="1.15"))
+    assert info.value.paths == ["highAvailability.type"]
+    message = str(info.value)
+    assert "ZooKeeper 3.4" in message and "Curator 5" in message and "container nodes" in message
+    assert "allowUnsupportedFlinkVersion: true" in message
+    overridden = ha_spec({**ZETCD, "zetcd": {"allowUnsupportedFlinkVersion": True}}, flinkVersion="1.20")
+    assert render_specs(overridden).kubernetes_objects()
+    assert render_specs(ha_spec(ZETCD, flinkVersion="1.14")).kubernetes_objects()
+
+
+def test_etcd_behind_zetcd_is_flinks_zookeeper() -> None:
+    spec = ha_spec(ZETCD, flinkVersion="1.14", jobManager={"replicas": 2})
+    render = render_specs(spec)
+    objects = objects_by_kind_name(render)
+    config = config_of(render)
+    assert config["high-availability"] == "zookeeper"
+    assert config["high-availability.zookeeper.quorum"] == "analytics-zetcd.flink.svc:2181"
+    etcd = objects[("StatefulSet", "analytics-etcd")]["spec"]
+    assert etcd["replicas"] == 3 and etcd["serviceName"] == "analytics-etcd-peers"
+    (member,) = pod({"spec": etcd})["containers"]
+    assert (
+        "--initial-cluster="
+        + ",".join(
+            f"analytics-etcd-{i}=http://analytics-etcd-{i}.analytics-etcd-peers.flink.svc:2380"
+            for i in range(3)
+        )
+        in member["args"]
+    )
+    assert "--name=$(POD_NAME)" in member["args"]
+    assert objects[("PodDisruptionBudget", "analytics-etcd")]["spec"]["maxUnavailable"] == 1
+    zetcd = objects[("Deployment", "analytics-zetcd")]
+    (proxy,) = pod(zetcd)["containers"]
+    assert proxy["args"] == ["--zkaddr=0.0.0.0:2181", "--endpoints=analytics-etcd.flink.svc:2379"]
+    assert zetcd["spec"]["replicas"] == 2
+    assert objects[("Service", "analytics-zetcd")]["spec"]["ports"][0]["port"] == 2181
+
+
+def test_even_etcd_clusters_are_refused() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        render_specs(ha_spec({**ZETCD, "etcd": {"replicas": 2}}, flinkVersion="1.14"))
+    assert info.value.paths == ["highAvailability.etcd.replicas"]

@@ -365,6 +365,9 @@ PLANNED = {
         highAvailability={**ZK_HA, "zookeeper": {"existingQuorum": "zk-0.zk:2181,zk-1.zk:2181,zk-2.zk:2181"}}
     ),
     "per-job-zookeeper-ha": per_job("orders", "clicks", highAvailability=ZK_HA),
+    "zetcd-ha": make_spec(flinkVersion="1.14", highAvailability={"type": "zetcd", "storageDir": "hdfs://nn/f"}),
+    "per-job-zetcd-ha": per_job("orders", flinkVersion="1.14",
+                                highAvailability={"type": "zetcd", "storageDir": "hdfs://nn/f"}),
     "kubernetes-ha": make_spec(highAvailability={"type": "kubernetes", "storageDir": "hdfs://nn:8020/flink"}),
     "native-kubernetes-ha": make_spec(native=True, highAvailability={"type": "kubernetes",
                                                                       "storageDir": "hdfs://nn:8020/flink"}),

@@ -79,6 +79,15 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "jobManager": {"replicas": 2},
         "highAvailability": {"type": "kubernetes", "storageDir": "s3://b/flink", "credentialsSecret": "s3"},
     },
+    "zetcd-ha-1.14": {
+        "flinkVersion": "1.14",
+        "jobManager": {"replicas": 2},
+        "highAvailability": {
+            "type": "zetcd",
+            "storageDir": "hdfs://nn:8020/flink",
+            "etcd": {"storageClassName": "fast"},
+        },
+    },
     "native-application-1.16": {
         "native": True,
         "flinkVersion": "1.16",
