@@ -3,6 +3,7 @@
 #   - a Java 17+ JDK (javac): Debian's openjdk-17-jdk-headless when no javac 17+ is found;
 #   - curl and openssl (the jar-fetch init container is run with curl against a local
 #     HTTPS server whose certificate openssl makes), when missing;
+#   - Debian's etcd-server (the rendered etcd members are started with it), when missing;
 #   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
@@ -44,6 +45,7 @@ missing=()
 for tool in curl openssl; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
+command -v etcd >/dev/null || missing+=(etcd-server)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup-test: installing ${missing[*]}" >&2
     apt_install "${missing[@]}"
