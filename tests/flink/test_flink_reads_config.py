@@ -71,6 +71,12 @@ def main_spec(version: str, config_file: str) -> FlinkClusterSpec:
         "parallelism": 4,
         "flinkConfiguration": USER_CONFIGURATION,
         "jvmOptions": ["-XX:+ExitOnOutOfMemoryError"],
+        # HA keys of every type: strings, the quorum list, millisecond numbers, a boolean.
+        "highAvailability": {
+            "type": "zookeeper",
+            "storageDir": "s3://analytics-state/flink",
+            "zookeeper": {"existingQuorum": ",".join(f"zk-{i}.zk.infra.svc:2181" for i in range(3))},
+        },
     })
 
 
