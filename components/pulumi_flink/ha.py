@@ -21,17 +21,69 @@ import pulumi_random as random
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import selector_labels
 from .pods import container_resources
-from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources
+from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
 
 ZOOKEEPER_COMPONENT = "zookeeper"
 ZOOKEEPER_PEER_PORT = 2888
 ZOOKEEPER_ELECTION_PORT = 3888
 ZOOKEEPER_CONF_DIR = "/conf"
 ZOOKEEPER_DATA_DIR = "/data"
-# The official image's zookeeper user: not root, and the data volume is group-writable for it.
-ZOOKEEPER_UID = 1000
+# The stores run as this user, not root (the official zookeeper image's own user); the
+# data volumes are group-writable for it.
+STORE_UID = 1000
 
 Obj = dict[str, Any]
+
+
+def store_statefulset_spec(
+    spec: FlinkClusterSpec,
+    component: str,
+    object_name: str,
+    peers: str,
+    store: StoreSpec,
+    container: Obj,
+    data_dir: str,
+    volumes: list[Obj] | None = None,
+) -> Obj:
+    """A store's servers: one persistent volume each, started together (a quorum forms only
+    once they all can), not root, spread over nodes when the cluster has enough."""
+    selector = selector_labels(spec.name, component)
+    claim: Obj = {
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": store.storage}}},
+    }
+    if store.storage_class_name:
+        claim["spec"]["storageClassName"] = store.storage_class_name
+    container = {
+        **container,
+        "image": store.image,
+        "resources": container_resources(Resources(cpu=store.cpu, memory=store.memory)),
+        "volumeMounts": [*container.get("volumeMounts", []), {"name": "data", "mountPath": data_dir}],
+    }
+    pod: Obj = {
+        "automountServiceAccountToken": False,
+        "securityContext": {
+            "runAsUser": STORE_UID,
+            "runAsGroup": STORE_UID,
+            "runAsNonRoot": True,
+            "fsGroup": STORE_UID,
+        },
+        "affinity": {"podAntiAffinity": _spread(selector)},
+        "containers": [container],
+    }
+    if volumes:
+        pod["volumes"] = volumes
+    return {
+        "serviceName": peers,
+        "replicas": store.replicas,
+        "podManagementPolicy": "Parallel",
+        "selector": {"matchLabels": selector},
+        "template": {
+            "metadata": {"labels": object_metadata(spec, object_name, component)["labels"]},
+            "spec": pod,
+        },
+        "volumeClaimTemplates": [claim],
+    }
 
 
 def zoo_cfg(spec: FlinkClusterSpec) -> str:
@@ -59,17 +111,8 @@ def zoo_cfg(spec: FlinkClusterSpec) -> str:
 
 def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
     names = spec.names
-    zookeeper = spec.high_availability.zookeeper
-    selector = selector_labels(spec.name, ZOOKEEPER_COMPONENT)
-    claim: Obj = {
-        "metadata": {"name": "data"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": zookeeper.storage}}},
-    }
-    if zookeeper.storage_class_name:
-        claim["spec"]["storageClassName"] = zookeeper.storage_class_name
     container: Obj = {
         "name": ZOOKEEPER_COMPONENT,
-        "image": zookeeper.image,
         # The server's id is its pod ordinal + 1, as zoo.cfg numbers the servers.
         "command": [
             "bash",
@@ -82,47 +125,18 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
             {"name": "peer", "containerPort": ZOOKEEPER_PEER_PORT, "protocol": "TCP"},
             {"name": "election", "containerPort": ZOOKEEPER_ELECTION_PORT, "protocol": "TCP"},
         ],
-        "resources": container_resources(Resources(cpu=zookeeper.cpu, memory=zookeeper.memory)),
-        "volumeMounts": [
-            {"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True},
-            {"name": "data", "mountPath": ZOOKEEPER_DATA_DIR},
-        ],
+        "volumeMounts": [{"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True}],
     }
-    # Spread the servers over nodes when the cluster has enough; never refuse to schedule.
-    anti_affinity = {
-        "preferredDuringSchedulingIgnoredDuringExecution": [
-            {
-                "weight": 100,
-                "podAffinityTerm": {
-                    "labelSelector": {"matchLabels": selector},
-                    "topologyKey": "kubernetes.io/hostname",
-                },
-            }
-        ]
-    }
-    return {
-        "serviceName": names.zookeeper_peers,
-        "replicas": zookeeper.replicas,
-        # Servers must all be up to form the quorum the first time: start them together.
-        "podManagementPolicy": "Parallel",
-        "selector": {"matchLabels": selector},
-        "template": {
-            "metadata": {"labels": object_metadata(spec, names.zookeeper, ZOOKEEPER_COMPONENT)["labels"]},
-            "spec": {
-                "automountServiceAccountToken": False,
-                "securityContext": {
-                    "runAsUser": ZOOKEEPER_UID,
-                    "runAsGroup": ZOOKEEPER_UID,
-                    "runAsNonRoot": True,
-                    "fsGroup": ZOOKEEPER_UID,
-                },
-                "affinity": {"podAntiAffinity": anti_affinity},
-                "containers": [container],
-                "volumes": [{"name": "config", "configMap": {"name": names.zookeeper}}],
-            },
-        },
-        "volumeClaimTemplates": [claim],
-    }
+    return store_statefulset_spec(
+        spec,
+        ZOOKEEPER_COMPONENT,
+        names.zookeeper,
+        names.zookeeper_peers,
+        spec.high_availability.zookeeper,
+        container,
+        ZOOKEEPER_DATA_DIR,
+        volumes=[{"name": "config", "configMap": {"name": names.zookeeper}}],
+    )
 
 
 def _port(name: str, number: int) -> Obj:
@@ -222,19 +236,11 @@ def etcd_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
     """etcd members that find each other by their stable pod DNS names (static bootstrap)."""
     names = spec.names
     etcd = spec.high_availability.etcd
-    selector = selector_labels(spec.name, ETCD_COMPONENT)
     members = [f"{names.etcd}-{index}" for index in range(etcd.replicas)]
     initial_cluster = ",".join(f"{m}={_member_url(spec, m, ETCD_PEER_PORT)}" for m in members)
     own = "$(POD_NAME)"
-    claim: Obj = {
-        "metadata": {"name": "data"},
-        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": etcd.storage}}},
-    }
-    if etcd.storage_class_name:
-        claim["spec"]["storageClassName"] = etcd.storage_class_name
     container: Obj = {
         "name": ETCD_COMPONENT,
-        "image": etcd.image,
         "command": ["etcd"],
         "args": [
             f"--name={own}",
@@ -257,30 +263,10 @@ def etcd_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
             {"name": "client", "containerPort": ETCD_CLIENT_PORT, "protocol": "TCP"},
             {"name": "peer", "containerPort": ETCD_PEER_PORT, "protocol": "TCP"},
         ],
-        "resources": container_resources(Resources(cpu=etcd.cpu, memory=etcd.memory)),
-        "volumeMounts": [{"name": "data", "mountPath": ETCD_DATA_DIR}],
     }
-    return {
-        "serviceName": names.etcd_peers,
-        "replicas": etcd.replicas,
-        "podManagementPolicy": "Parallel",
-        "selector": {"matchLabels": selector},
-        "template": {
-            "metadata": {"labels": object_metadata(spec, names.etcd, ETCD_COMPONENT)["labels"]},
-            "spec": {
-                "automountServiceAccountToken": False,
-                "securityContext": {
-                    "runAsUser": ZOOKEEPER_UID,
-                    "runAsGroup": ZOOKEEPER_UID,
-                    "runAsNonRoot": True,
-                    "fsGroup": ZOOKEEPER_UID,
-                },
-                "affinity": {"podAntiAffinity": _spread(selector)},
-                "containers": [container],
-            },
-        },
-        "volumeClaimTemplates": [claim],
-    }
+    return store_statefulset_spec(
+        spec, ETCD_COMPONENT, names.etcd, names.etcd_peers, etcd, container, ETCD_DATA_DIR
+    )
 
 
 def zetcd_deployment_spec(spec: FlinkClusterSpec) -> Obj:

@@ -458,22 +458,18 @@ OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3p://", "gs://", "abfs://", "abfss:
 _QUORUM_MEMBER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")
 
 
-class ZooKeeperSpec(SpecModel):
-    """The ZooKeeper ensemble the library runs for Flink, or an existing quorum."""
+class StoreSpec(SpecModel):
+    """A replicated store the library runs for Flink: its servers' size and volumes."""
 
     replicas: int = Field(default=3, ge=1)
-    """Ensemble size: odd, so that a majority survives (3 tolerates one lost server, 5 two)."""
-    image: str = "zookeeper:3.8.4"
-    """The official ZooKeeper image (its ``zkServer.sh`` on PATH)."""
+    """Servers: odd, so that a majority survives (3 tolerates one lost server, 5 two)."""
+    image: str
     cpu: str = "500m"
     memory: str = "1Gi"
     storage: str = "10Gi"
-    """Each server's persistent volume for its data (snapshots and transaction log)."""
+    """Each server's persistent volume for its data."""
     storage_class_name: str | None = None
     """Storage class of the data volumes; unset uses the cluster's default."""
-    existing_quorum: str | None = None
-    """Use this ZooKeeper instead of running one: 'host:port,host:port'. The ensemble
-    fields are then unused."""
 
     @field_validator("cpu")
     @classmethod
@@ -484,6 +480,16 @@ class ZooKeeperSpec(SpecModel):
     @classmethod
     def _memory(cls, value: str) -> str:
         return Resources._memory(value)
+
+
+class ZooKeeperSpec(StoreSpec):
+    """The ZooKeeper ensemble the library runs for Flink, or an existing quorum."""
+
+    image: str = "zookeeper:3.8.4"
+    """The official ZooKeeper image (its ``zkServer.sh`` on PATH)."""
+    existing_quorum: str | None = None
+    """Use this ZooKeeper instead of running one: 'host:port,host:port'. The ensemble
+    fields are then unused."""
 
     @field_validator("existing_quorum")
     @classmethod
@@ -496,26 +502,10 @@ class ZooKeeperSpec(SpecModel):
         return value
 
 
-class EtcdSpec(SpecModel):
+class EtcdSpec(StoreSpec):
     """The etcd cluster behind zetcd."""
 
-    replicas: int = Field(default=3, ge=1)
-    """Members: odd, so that a majority survives."""
     image: str = "quay.io/coreos/etcd:v3.5.17"
-    cpu: str = "500m"
-    memory: str = "1Gi"
-    storage: str = "10Gi"
-    storage_class_name: str | None = None
-
-    @field_validator("cpu")
-    @classmethod
-    def _cpu(cls, value: str) -> str:
-        return Resources._cpu(value)
-
-    @field_validator("memory", "storage")
-    @classmethod
-    def _memory(cls, value: str) -> str:
-        return Resources._memory(value)
 
 
 class ZetcdSpec(SpecModel):
