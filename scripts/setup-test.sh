@@ -3,7 +3,8 @@
 #   - a Java 17+ JDK (javac): Debian's openjdk-17-jdk-headless when no javac 17+ is found;
 #   - curl and openssl (the jar-fetch init container is run with curl against a local
 #     HTTPS server whose certificate openssl makes), when missing;
-#   - Debian's etcd-server (the rendered etcd members are started with it), when missing;
+#   - Debian's etcd-server and zookeeper (the rendered etcd members and ZooKeeper servers
+#     are started with them), when missing;
 #   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
@@ -46,6 +47,7 @@ for tool in curl openssl; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 command -v etcd >/dev/null || missing+=(etcd-server)
+[ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup-test: installing ${missing[*]}" >&2
     apt_install "${missing[@]}"
