@@ -126,6 +126,7 @@ MANAGED_KEYS: dict[str, str] = {
     "high-availability.storageDir": "highAvailability.storageDir",
     "high-availability.zookeeper.quorum": "highAvailability.zookeeper",
     "high-availability.zookeeper.path.root": "highAvailability.pathRoot",
+    "high-availability.jobmanager.port": "ports.rpc",
 }
 
 # fastFailover: a killed leader's ZooKeeper session must expire before a standby can take
@@ -137,9 +138,15 @@ FAST_FAILOVER: dict[str, ConfigValue] = {
     "high-availability.zookeeper.client.session-timeout": 8000,
     "high-availability.zookeeper.client.connection-timeout": 5000,
     "high-availability.zookeeper.client.retry-wait": 1000,
-    "high-availability.zookeeper.client.tolerate-suspended-connections": True,
     "heartbeat.interval": 2000,
     "heartbeat.timeout": 10000,
+}
+# With ZooKeeper, always: keep leadership while the client moves to another server (without
+# it, a rolling restart of the ensemble restarts every job, measured), and no SASL (Flink
+# would log an authentication error on every connection to an ensemble without it).
+ZOOKEEPER_ALWAYS: dict[str, ConfigValue] = {
+    "high-availability.zookeeper.client.tolerate-suspended-connections": True,
+    "zookeeper.sasl.disable": True,
 }
 # With HA on and the user silent: checkpoint (a recovered job restarts from its latest
 # checkpoint, not from scratch) and retry with backoff.
@@ -173,6 +180,10 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
         values[version.ha_type_key] = "zookeeper"  # zetcd is ZooKeeper to Flink
         values["high-availability.zookeeper.quorum"] = spec.zookeeper_quorum
         values["high-availability.zookeeper.path.root"] = ha.path_root
+        # Under ZooKeeper HA the JobManager's RPC port comes from this key (default: random),
+        # not jobmanager.rpc.port: fixed, so the Service and policies can name it.
+        values["high-availability.jobmanager.port"] = spec.ports.rpc
+        values.update(ZOOKEEPER_ALWAYS)
         if ha.fast_failover:
             values.update(FAST_FAILOVER)
     elif not spec.native:
@@ -189,7 +200,7 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
         values["execution.checkpointing.interval"] = HA_DEFAULT_CHECKPOINT_INTERVAL
     if not ({"restart-strategy", "restart-strategy.type"} & set(user)):
         values[version.restart_strategy_key] = HA_DEFAULT_RESTART_STRATEGY
-    for key in (checkpoints_key, savepoints_key, *FAST_FAILOVER):
+    for key in (checkpoints_key, savepoints_key, *FAST_FAILOVER, *ZOOKEEPER_ALWAYS):
         if key in user:
             values.pop(key, None)  # the user's own value wins
     return values

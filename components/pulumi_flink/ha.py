@@ -86,6 +86,24 @@ def store_statefulset_spec(
     }
 
 
+ZOOKEEPER_LOGBACK = """\
+<configuration>
+  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder>
+      <pattern>%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n</pattern>
+    </encoder>
+  </appender>
+  <root level="INFO">
+    <appender-ref ref="CONSOLE"/>
+  </root>
+</configuration>
+"""
+
+
+def _mib(quantity: str) -> int:
+    return Resources(memory=quantity).memory_mib
+
+
 def zoo_cfg(spec: FlinkClusterSpec) -> str:
     """The ensemble's configuration: every server by its stable pod DNS name."""
     names = spec.names
@@ -127,6 +145,11 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
         ],
         "volumeMounts": [{"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True}],
     }
+    # The image's zkEnv.sh gives the JVM 1000m of heap unless told: half the container's
+    # memory leaves room for direct memory and threads within the limit.
+    container["env"] = [
+        {"name": "ZK_SERVER_HEAP", "value": str(_mib(spec.high_availability.zookeeper.memory) // 2)}
+    ]
     return store_statefulset_spec(
         spec,
         ZOOKEEPER_COMPONENT,
@@ -190,7 +213,8 @@ class ZooKeeperEnsemble(pulumi.ComponentResource):
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=wire(object_metadata(spec, names.zookeeper, ZOOKEEPER_COMPONENT)),
-            data={"zoo.cfg": zoo_cfg(spec)},
+            # The mount hides the image's own logback.xml: without one, ZooKeeper logs DEBUG.
+            data={"zoo.cfg": zoo_cfg(spec), "logback.xml": ZOOKEEPER_LOGBACK},
             opts=child,
         )
         self.peer_service = k8s.core.v1.Service(
@@ -402,13 +426,13 @@ class Zetcd(pulumi.ComponentResource):
 def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
     """What identifies a destroyed incarnation's leftover HA data, for manual cleanup."""
     ha = spec.high_availability
-    storage = f"{(ha.storage_dir or '').rstrip('/')}/ha/{cluster_id}"
+    storage = f"files under {(ha.storage_dir or '').rstrip('/')}/ha whose path names {cluster_id}"
     if ha.type in ("zookeeper", "zetcd"):
-        return f"ZooKeeper node {ha.path_root}/{cluster_id}; files under {storage}"
+        return f"ZooKeeper node {ha.path_root}/{cluster_id}; {storage}"
     config_map_owner = spec.name if spec.native else cluster_id
     return (
         f"ConfigMaps -l app={config_map_owner},configmap-type=high-availability in namespace "
-        f"{spec.namespace}; files under {storage}"
+        f"{spec.namespace}; {storage}"
     )
 
 

@@ -132,7 +132,9 @@ def jobmanager_role(spec: FlinkClusterSpec, submitted: JobSpec | None = None) ->
         assert spec.job is not None
         args = standalone_job_args(spec, spec.job)
         if ha:
-            args = (args[0], "--host", "$(POD_IP)", *args[1:])
+            # Flink 2.x's standalone-job has no --host (it would pass it to main());
+            # a dynamic property works on every release.
+            args = (args[0], "-Djobmanager.rpc.address=$(POD_IP)", *args[1:])
         return ProcessRole("jobmanager", args, ports, spec.job_manager, job=spec.job, env=env)
     annotations: tuple[tuple[str, str], ...] = ()
     if submitted is not None:

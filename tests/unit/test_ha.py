@@ -220,7 +220,12 @@ def test_standby_jobmanagers_advertise_their_pod_ip() -> None:
         render_specs(ha_spec(mode="application", job={"jar": "/opt/flink/usrlib/a.jar", "entryClass": "a.B"}))
     )
     (app_container,) = pod(application[("Job", "analytics-jobmanager")])["containers"]
-    assert app_container["args"][:4] == ["standalone-job", "--host", "$(POD_IP)", "--job-classname"]
+    # Flink 2.x's standalone-job has no --host: a dynamic property works on every release.
+    assert app_container["args"][:3] == [
+        "standalone-job",
+        "-Djobmanager.rpc.address=$(POD_IP)",
+        "--job-classname",
+    ]
     assert "--job-id" in app_container["args"]
 
 
@@ -270,7 +275,8 @@ def test_each_incarnation_draws_its_own_cluster_id() -> None:
 
 def test_cleanup_hints_name_the_leftovers() -> None:
     assert ha_cleanup_hint(ha_spec(), "analytics-1a2b") == (
-        "ZooKeeper node /flink/analytics-1a2b; files under file:///flink-ha/ha/analytics-1a2b"
+        "ZooKeeper node /flink/analytics-1a2b; "
+        "files under file:///flink-ha/ha whose path names analytics-1a2b"
     )
     assert "app=analytics-1a2b,configmap-type=high-availability" in ha_cleanup_hint(
         ha_spec(K8S), "analytics-1a2b"
@@ -366,3 +372,22 @@ def test_even_etcd_clusters_are_refused() -> None:
     with pytest.raises(FlinkSpecError) as info:
         render_specs(ha_spec({**ZETCD, "etcd": {"replicas": 2}}, flinkVersion="1.14"))
     assert info.value.paths == ["highAvailability.etcd.replicas"]
+
+
+def test_zookeeper_ha_fixes_the_rpc_port_and_always_tolerates_suspension() -> None:
+    """Measured with real processes: under ZooKeeper HA the JobManager's RPC port is
+    high-availability.jobmanager.port (random by default), and without tolerating suspended
+    connections a ZooKeeper leader change restarted the job."""
+    for fast in (True, False):
+        values = render_config(ha_spec({**ZK, "fastFailover": fast}), "x").values
+        assert values["high-availability.jobmanager.port"] == 6123
+        assert values["high-availability.zookeeper.client.tolerate-suspended-connections"] is True
+        assert values["zookeeper.sasl.disable"] is True
+    assert "high-availability.jobmanager.port" not in render_config(ha_spec(K8S), "x").values
+
+
+def test_the_zookeeper_heap_fits_its_memory_limit() -> None:
+    objects = objects_by_kind_name(render_specs(ha_spec({**ZK, "zookeeper": {"memory": "2Gi"}})))
+    (container,) = pod(objects[("StatefulSet", "analytics-zookeeper")])["containers"]
+    assert container["env"] == [{"name": "ZK_SERVER_HEAP", "value": "1024"}]
+    assert "logback.xml" in objects[("ConfigMap", "analytics-zookeeper")]["data"]
