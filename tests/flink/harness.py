@@ -1,10 +1,44 @@
 """Flink clusters started from the rendered Kubernetes objects, on loopback.
 
-Every pod of a Deployment or a batch/v1 Job becomes a local process started the way the
-official ``flink`` image starts it, with the ConfigMap's files as its configuration. The
-pods of one cluster (one ``app.kubernetes.io/instance``) share a loopback block
-``127.0.B.0/24``: JobManager ``127.0.B.2``, TaskManagers ``.3``, ``.4``, ..., then the
-client pods; a render with several clusters (per-job mode) gets one block per cluster.
+Every pod of a Deployment, a batch/v1 Job or an apps/v1 StatefulSet becomes a local process
+started the way its image starts it: the official ``flink`` image's entrypoint with the
+ConfigMap's files as its configuration, or, for the official ``zookeeper`` image, the
+rendered command with a real ZooKeeper server (see below). The pods of one cluster (one
+``app.kubernetes.io/instance``) share a loopback block ``127.0.B.0/24``, in start order:
+ZooKeeper servers, JobManagers, TaskManagers, then the client pods (without ZooKeeper: the
+JobManager is ``127.0.B.2``, the TaskManagers ``.3``, ``.4``, ...); a render with several
+clusters (per-job mode) gets one block per cluster. Pods are named ``<workload>-<n>``.
+
+What Kubernetes itself does for a pod, the harness does too (these are not rewrites): the
+downward API's ``status.podIP`` (the pod's loopback IP), ``metadata.name`` and
+``metadata.namespace`` in env, ``$(VAR)`` in command, args and env values expanded from the
+container's env (``$$`` escapes, unknown references stay), ``HOSTNAME`` the pod name, and
+cluster DNS through each JVM's hosts file: every Service by its short and qualified names
+(a Service selecting several pods resolves to the first: no kube-proxy), and each pod of a
+StatefulSet governed by a headless Service by ``<pod>.<service>[.<ns>[.svc[.cluster.local]]]``.
+Volumes: an ``emptyDir`` is a directory per pod; a ``persistentVolumeClaim`` one directory
+per claim for the whole cluster, shared by every pod naming it (ReadWriteMany, e.g. the HA
+storage at /flink-ha); a StatefulSet's ``volumeClaimTemplates`` one directory per pod and
+template, kept across restarts. Flink configuration values naming a path on such a volume
+(``file:///flink-ha/...``) are rewritten to the directory standing for it.
+
+Failures on purpose: ``kill(pod)`` SIGKILLs a pod's process group; ``restart(pod)`` starts
+the container again with the same name, IP and volumes (the kubelet restarting a crashed
+container, or a StatefulSet bringing its pod back); ``replace(pod)`` starts a new pod of a
+Deployment (new name and IP, fresh directories, init containers again, the same claims);
+``stop_pods(pods)`` SIGTERMs pods at once, as a deletion does. Pods stopped on purpose are
+not failures for ``check_alive``.
+
+ZooKeeper pods run Debian's ``zookeeper`` package (``ZooKeeperInstall``; the same minor
+release as the rendered image is required): the rendered ``bash -c`` command itself (it
+writes ``myid`` from ``$HOSTNAME`` and execs ``zkServer.sh start-foreground``) with the
+volume paths in it rewritten, ``zkServer.sh`` on the PATH, the ConfigMap's ``zoo.cfg`` as a
+read-only copy with ``dataDir`` on the pod's volume and ``clientPortAddress`` set to the
+pod's IP (ZooKeeper binds its client port on 0.0.0.0 otherwise), and ``SERVER_JVMFLAGS``
+as the image's ``zkEnv.sh`` sets it (``-Xmx${ZK_SERVER_HEAP:-1000}m``). ``ZooKeeperClient``
+and ``four_letter_word`` read what the ensemble and Flink keep in it. As for Flink's pods,
+a pod's securityContext, resources and scheduling are not emulated: the processes run as
+the current user, without cgroup limits.
 
 What the official image's entrypoint does (``docker-entrypoint.sh`` of apache/flink-docker,
 the same steps for 1.20 and 2.x), and what this harness does with each step:
@@ -43,8 +77,8 @@ creates the client Job once the JobManager Deployment is rolled out: its contain
 but Flink's REST API does not answer for seconds yet. ``flink run`` retries its REST calls
 while the connection is refused (``rest.retry.max-attempts`` x ``rest.retry.delay``: 20 x
 3 s by default; measured: it gives up after about 60 s and exits non-zero). A pod that
-fails is not restarted: Kubernetes would (a Job's ``restartPolicy: OnFailure`` up to its
-``backoffLimit``, a Deployment's always); here the test fails.
+fails by itself is not restarted: Kubernetes would (a Job's ``restartPolicy: OnFailure`` up
+to its ``backoffLimit``, a Deployment's always); here the test fails.
 
 Everything else that differs from a pod is listed in ``Pod.rewrites`` (and each init
 container's ``InitRun.rewrites``), with its reason.
@@ -55,10 +89,12 @@ from __future__ import annotations
 import contextlib
 import http.server
 import os
+import re
 import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -100,10 +136,15 @@ BIND_KEYS = {
 }
 WILDCARDS = ("0.0.0.0", "::", "[::]")
 HOST_PATH = os.environ.get("PATH", "/usr/bin:/bin")
-COMPONENT_ORDER = ("jobmanager", "taskmanager")
-"""Start order: JobManagers, TaskManagers, then everything else (clients)."""
+COMPONENT_ORDER = ("zookeeper", "jobmanager", "taskmanager")
+"""Start order: ZooKeeper servers, JobManagers, TaskManagers, then everything else (clients)."""
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"
+ZOOKEEPER_IMAGE = "zookeeper:"
+"""The official ZooKeeper image: its pods run a real ZooKeeper server (see ``ZooKeeperInstall``)."""
+CLUSTER_DOMAIN = "cluster.local"
+FIELD_PATHS = ("status.podIP", "metadata.name", "metadata.namespace")
+"""The downward-API fields the harness resolves for ``env[].valueFrom.fieldRef``."""
 
 
 class ClusterError(AssertionError):
@@ -132,7 +173,7 @@ class InitPlan:
 class PodPlan:
     """One workload's pod template, reduced to what starting its processes needs."""
 
-    kind: Literal["Deployment", "Job"]
+    kind: Literal["Deployment", "Job", "StatefulSet"]
     workload: str
     component: str
     instance: str
@@ -142,12 +183,30 @@ class PodPlan:
     image: str
     args: tuple[str, ...]
     env: Mapping[str, str]
+    """The container's literal env values, in order (``$(VAR)`` references unexpanded)."""
     ports: Mapping[str, int]
     conf_files: Mapping[str, str]
-    """File name in the mount -> content: the ConfigMap items the volume lists."""
+    """File name in the mount -> content: the ConfigMap items the volume lists (Flink: the
+    volume at /opt/flink/conf; ZooKeeper: the ConfigMap volume at ``conf_mount``)."""
     mounts: Mapping[str, str] = field(default_factory=dict)
-    """The Flink container's emptyDir mounts: mountPath -> volume name."""
+    """The container's emptyDir mounts: mountPath -> volume name."""
     init_containers: tuple[InitPlan, ...] = ()
+    command: tuple[str, ...] = ()
+    """The container's ``command`` (replaces the image's entrypoint); Flink pods have none."""
+    field_env: Mapping[str, str] = field(default_factory=dict)
+    """env entries from the downward API: name -> fieldRef.fieldPath."""
+    env_order: tuple[str, ...] = ()
+    """Every env name (literal and fieldRef) in the container's order."""
+    claims: Mapping[str, str] = field(default_factory=dict)
+    """persistentVolumeClaim mounts: mountPath -> claimName (one volume, shared by every pod
+    that names the claim)."""
+    claim_templates: Mapping[str, str] = field(default_factory=dict)
+    """StatefulSet volumeClaimTemplate mounts: mountPath -> template name (a claim per pod)."""
+    conf_mount: str = CONF_DIR
+    """Where the ConfigMap with ``conf_files`` is mounted."""
+    namespace: str = "default"
+    service_name: str = ""
+    """A StatefulSet's governing Service: its pods are ``<pod>.<service_name>.<namespace>.svc``."""
 
     @property
     def deployment(self) -> str:
@@ -156,8 +215,12 @@ class PodPlan:
 
     @property
     def runs_to_completion(self) -> bool:
-        """A Job's pod completes (exit 0); a Deployment's pod runs until stopped."""
+        """A Job's pod completes (exit 0); a Deployment's or StatefulSet's runs until stopped."""
         return self.kind == "Job"
+
+    @property
+    def runtime(self) -> Literal["flink", "zookeeper"]:
+        return "zookeeper" if self.image.startswith(ZOOKEEPER_IMAGE) else "flink"
 
 
 @dataclass(frozen=True)
@@ -166,6 +229,10 @@ class ServicePlan:
     selector: Mapping[str, str]
     ports: tuple[tuple[int, int | str], ...]
     """(port, targetPort) pairs."""
+    namespace: str = "default"
+    headless: bool = False
+    """clusterIP None: the name resolves to the pods themselves, and a StatefulSet governed
+    by it gets a DNS name per pod."""
 
 
 def _by_kind(objects: Iterable[Mapping[str, Any]], kind: str) -> list[Mapping[str, Any]]:
@@ -173,14 +240,17 @@ def _by_kind(objects: Iterable[Mapping[str, Any]], kind: str) -> list[Mapping[st
 
 
 def _workloads(objects: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    found = [*_by_kind(objects, "Deployment"), *_by_kind(objects, "Job")]
+    found = [*_by_kind(objects, "Deployment"), *_by_kind(objects, "Job"), *_by_kind(objects, "StatefulSet")]
     for workload in _by_kind(objects, "Job"):
         assert workload.get("apiVersion") == "batch/v1", workload.get("apiVersion")
+    for workload in _by_kind(objects, "StatefulSet"):
+        assert workload.get("apiVersion") == "apps/v1", workload.get("apiVersion")
     return found
 
 
 def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
-    """The Deployments' and Jobs' pods, each with the ConfigMap volume mounted at /opt/flink/conf."""
+    """The pods of the Deployments, Jobs and StatefulSets: Flink pods with the ConfigMap volume
+    mounted at /opt/flink/conf, ZooKeeper pods with theirs where their command reads it."""
     config_maps = {o["metadata"]["name"]: o for o in _by_kind(objects, "ConfigMap")}
     plans = []
     for workload in _workloads(objects):
@@ -188,28 +258,50 @@ def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
         template = workload["spec"]["template"]
         pod = template["spec"]
         (container,) = pod["containers"]
-        assert "command" not in container, f"{name}: a command would bypass the image's entrypoint"
+        zookeeper = container["image"].startswith(ZOOKEEPER_IMAGE)
+        if zookeeper:
+            assert container.get("command"), f"{name}: a ZooKeeper container runs its rendered command"
+        else:
+            assert "command" not in container, f"{name}: a command would bypass the image's entrypoint"
         volumes = {v["name"]: v for v in pod.get("volumes", [])}
         for volume in volumes.values():
-            if not {"configMap", "emptyDir"} & set(volume):
-                raise NotImplementedError(f"{name}: volume {volume['name']}: only configMap and emptyDir")
-        conf_mounts = [m for m in container.get("volumeMounts", []) if m["mountPath"] == CONF_DIR]
-        assert len(conf_mounts) == 1, f"{name}: no single volume at {CONF_DIR}"
-        assert conf_mounts[0].get("readOnly", False), f"the {CONF_DIR} mount should be read-only"
-        volume = volumes[conf_mounts[0]["name"]]
+            if not {"configMap", "emptyDir", "persistentVolumeClaim"} & set(volume):
+                raise NotImplementedError(
+                    f"{name}: volume {volume['name']}: only configMap, emptyDir and persistentVolumeClaim")
+        templates = {t["metadata"]["name"] for t in workload["spec"].get("volumeClaimTemplates", [])}
+        assert not templates & set(volumes), f"{name}: a claim template and a volume share a name"
+        config_mounts = [
+            m for m in container.get("volumeMounts", []) if "configMap" in volumes.get(m["name"], {})
+        ]
+        if zookeeper:
+            assert len(config_mounts) == 1, f"{name}: no single ConfigMap volume"
+            conf_mount = config_mounts[0]["mountPath"]
+        else:
+            conf_mount = CONF_DIR
+            config_mounts = [m for m in config_mounts if m["mountPath"] == CONF_DIR]
+            assert len(config_mounts) == 1, f"{name}: no single volume at {CONF_DIR}"
+        assert config_mounts[0].get("readOnly", False), f"the {conf_mount} mount should be read-only"
+        volume = volumes[config_mounts[0]["name"]]
         data = config_maps[volume["configMap"]["name"]]["data"]
         items = volume["configMap"].get("items") or [{"key": k, "path": k} for k in data]
-        env = {}
+        env: dict[str, str] = {}
+        field_env: dict[str, str] = {}
         for entry in container.get("env", []):
-            assert "value" in entry, f"env {entry['name']}: only literal values can be emulated"
-            env[entry["name"]] = str(entry["value"])
+            if "value" in entry:
+                env[entry["name"]] = str(entry["value"])
+                continue
+            field_path = entry.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+            assert field_path in FIELD_PATHS, (
+                f"env {entry['name']}: only literal values and the fieldRefs {FIELD_PATHS} are emulated")
+            field_env[entry["name"]] = field_path
+        assert "envFrom" not in container, f"{name}: envFrom is not emulated"
+        restart_policy = pod.get("restartPolicy", "Always")
         if workload["kind"] == "Job":
-            restart_policy = pod.get("restartPolicy", "Always")
             assert restart_policy in ("OnFailure", "Never"), f"{name}: restartPolicy {restart_policy}"
             replicas = workload["spec"].get("parallelism", 1)
         else:
-            restart_policy = pod.get("restartPolicy", "Always")
             replicas = workload["spec"].get("replicas", 1)
+        mounts, claims, claim_templates = _volume_mounts(name, container, volumes, templates, conf_mount)
         plans.append(PodPlan(
             kind=workload["kind"],
             workload=name,
@@ -223,7 +315,7 @@ def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
             env=env,
             ports={p["name"]: p["containerPort"] for p in container.get("ports", [])},
             conf_files={item["path"]: data[item["key"]] for item in items},
-            mounts=_empty_dir_mounts(name, container, volumes),
+            mounts=mounts,
             init_containers=tuple(
                 InitPlan(
                     name=init["name"],
@@ -233,8 +325,41 @@ def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
                 )
                 for init in pod.get("initContainers", [])
             ),
+            command=tuple(container.get("command", ())),
+            field_env=field_env,
+            env_order=tuple(e["name"] for e in container.get("env", [])),
+            claims=claims,
+            claim_templates=claim_templates,
+            conf_mount=conf_mount,
+            namespace=workload["metadata"].get("namespace", "default"),
+            service_name=workload["spec"].get("serviceName", "") if workload["kind"] == "StatefulSet" else "",
         ))
     return plans
+
+
+def _volume_mounts(
+    where: str,
+    container: Mapping[str, Any],
+    volumes: Mapping[str, Mapping[str, Any]],
+    templates: set[str],
+    conf_mount: str,
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(emptyDir mounts, persistentVolumeClaim mounts, claim template mounts) of a container."""
+    empty_dirs, claims, claim_templates = {}, {}, {}
+    for mount in container.get("volumeMounts", []):
+        if mount.get("subPath") or mount.get("subPathExpr"):
+            raise NotImplementedError(f"{where}: subPath mounts are not emulated")
+        if mount["name"] in templates:
+            claim_templates[mount["mountPath"]] = mount["name"]
+            continue
+        volume = volumes[mount["name"]]
+        if "configMap" in volume:
+            assert mount["mountPath"] == conf_mount, f"{where}: a ConfigMap is only emulated at {conf_mount}"
+        elif "persistentVolumeClaim" in volume:
+            claims[mount["mountPath"]] = volume["persistentVolumeClaim"]["claimName"]
+        else:
+            empty_dirs[mount["mountPath"]] = mount["name"]
+    return empty_dirs, claims, claim_templates
 
 
 def _empty_dir_mounts(
@@ -246,10 +371,30 @@ def _empty_dir_mounts(
         if "configMap" in volume:
             assert mount["mountPath"] == CONF_DIR, f"{where}: a ConfigMap is only emulated at {CONF_DIR}"
             continue
+        if "persistentVolumeClaim" in volume:
+            raise NotImplementedError(f"{where}: an init container's claim mounts are not emulated")
         if mount.get("subPath") or mount.get("subPathExpr"):
             raise NotImplementedError(f"{where}: subPath mounts are not emulated")
         mounts[mount["mountPath"]] = mount["name"]
     return mounts
+
+
+def expand_references(text: str, variables: Mapping[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` expansion in command, args and env values: a defined variable's
+    value; ``$$`` is a literal ``$``; an undefined reference stays as written."""
+    out, index = [], 0
+    while index < len(text):
+        if text.startswith("$$", index):
+            out.append("$")
+            index += 2
+        elif text.startswith("$(", index) and (close := text.find(")", index + 2)) != -1:
+            name = text[index + 2:close]
+            out.append(variables[name] if name in variables else text[index:close + 1])
+            index = close + 1
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
 
 
 def flat_config(conf_files: Mapping[str, str]) -> dict[str, str]:
@@ -277,6 +422,8 @@ def service_plans(objects: Sequence[Mapping[str, Any]]) -> list[ServicePlan]:
             name=s["metadata"]["name"],
             selector=s["spec"]["selector"],
             ports=tuple((p["port"], p.get("targetPort", p["port"])) for p in s["spec"]["ports"]),
+            namespace=s["metadata"].get("namespace", "default"),
+            headless=s["spec"].get("clusterIP") == "None",
         )
         for s in _by_kind(objects, "Service")
     ]
@@ -286,14 +433,16 @@ def service_plans(objects: Sequence[Mapping[str, Any]]) -> list[ServicePlan]:
 
 @dataclass(frozen=True)
 class Rewrite:
-    kind: Literal["config", "environment", "jvm", "process", "argument", "filesystem"]
+    kind: Literal["config", "environment", "jvm", "process", "argument", "filesystem", "file"]
     """config: a ``-D key=value`` dynamic property added to the container args right after the
-    entrypoint's script (the start scripts pass them to Flink); environment: a process
-    environment variable (the process gets the container's env entries and these, nothing
-    inherited); jvm: a JVM option, in ``JVM_ARGS``, which flink-console.sh and bin/flink put
-    on the java command line; process: how the process is started (program, working
-    directory, FLINK_HOME); argument: a container argument changed or added; filesystem:
-    a path of the container and the directory or file that stands for it."""
+    entrypoint's script (the start scripts pass them to Flink); file: a line of a mounted
+    ConfigMap file changed or added in the pod's read-only copy (``key`` is ``<file>: <key>``);
+    environment: a process environment variable (the process gets the container's env entries
+    and these, nothing inherited); jvm: a JVM option, in ``JVM_ARGS`` (Flink: flink-console.sh
+    and bin/flink put it on the java command line) or ``SERVER_JVMFLAGS`` (ZooKeeper's
+    zkServer.sh); process: how the process is started (program, working directory,
+    FLINK_HOME); argument: a container argument (or command element) changed or added;
+    filesystem: a path of the container and the directory or file that stands for it."""
     key: str
     value: str
     rendered: str | None
@@ -324,6 +473,13 @@ class Pod:
     environment: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     init: list[InitRun] = field(default_factory=list)
+    volume_dirs: dict[str, Path] = field(default_factory=dict)
+    """Container mount path -> the directory standing for a persistent volume (a shared
+    claim's, or the pod's own claim from a StatefulSet's template)."""
+    stopped: bool = False
+    """Stopped or killed on purpose (``LoopbackCluster.kill``/``stop_pods``): not a failure."""
+    starts: int = 0
+    """How often the container was started (a restart keeps the pod: name, IP, volumes)."""
 
     @property
     def home(self) -> Path:
@@ -332,7 +488,32 @@ class Pod:
 
     @property
     def conf_dir(self) -> Path:
-        return self.home / "conf"
+        """The pod's copy of its ConfigMap volume (read-only, as the kubelet mounts it)."""
+        return self.root / "conf" if self.plan.runtime == "zookeeper" else self.home / "conf"
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def variables(self) -> dict[str, str]:
+        """The container's env as Kubernetes resolves it: fieldRefs from the downward API
+        (the pod's IP is its loopback IP here), ``$(VAR)`` in values expanded from the
+        entries before it."""
+        fields = {
+            "status.podIP": self.ip, "metadata.name": self.name, "metadata.namespace": self.plan.namespace,
+        }
+        resolved: dict[str, str] = {}
+        for name in self.plan.env_order:
+            if name in self.plan.field_env:
+                resolved[name] = fields[self.plan.field_env[name]]
+            else:
+                resolved[name] = expand_references(self.plan.env[name], resolved)
+        return resolved
+
+    def expanded(self, values: Sequence[str]) -> tuple[str, ...]:
+        """Container command or args with ``$(VAR)`` expanded from the env, as the kubelet does."""
+        variables = self.variables()
+        return tuple(expand_references(value, variables) for value in values)
 
     @property
     def usrlib(self) -> Path:
@@ -362,7 +543,13 @@ class Pod:
         return {r.key: r.value for r in self.rewrites if r.kind == "config"}
 
     def local_path(self, path: str) -> Path:
-        """The file that stands for the Flink container's ``path`` (under /opt/flink)."""
+        """The file that stands for the container's ``path``: on a persistent volume, or
+        (Flink) under /opt/flink."""
+        for mount_path, local in sorted(self.volume_dirs.items(), key=lambda item: -len(item[0])):
+            if PurePosixPath(path).is_relative_to(mount_path):
+                relative = PurePosixPath(path).relative_to(mount_path)
+                assert ".." not in relative.parts, path
+                return local / relative
         if not PurePosixPath(path).is_relative_to(IMAGE_FLINK_HOME):
             raise NotImplementedError(f"{self.name}: {path}: only paths in {IMAGE_FLINK_HOME} are emulated")
         relative = PurePosixPath(path).relative_to(IMAGE_FLINK_HOME)
@@ -427,6 +614,63 @@ def pod_rewrites(pod: Pod, rendered: Mapping[str, str], java_home: Path) -> list
             "filesystem", path, str(pod.local_path(path)), f"emptyDir volume {volume}",
             "An emptyDir is an empty directory made for the pod, shared by its containers that "
             "mount it; here a directory at the mount path in the pod's FLINK_HOME."))
+    rewrites += claim_rewrites(pod)
+    rewrites += claim_config_rewrites(pod, rendered)
+    return rewrites
+
+
+CLAIM_REASON = (
+    "A PersistentVolumeClaim is one volume, mounted by every pod that names the claim "
+    "(ReadWriteMany, e.g. NFS); here one directory of the cluster per claim, the same for "
+    "every such pod (and kept when a pod restarts or is replaced). The processes share the "
+    "host's filesystem, so that directory has its own path instead of the mount path.")
+CLAIM_TEMPLATE_REASON = (
+    "A StatefulSet's volumeClaimTemplate gives each pod its own PersistentVolumeClaim "
+    "(<template>-<pod>), which outlives the pod and comes back with a pod of the same name; "
+    "here one directory per pod and template, kept across restarts. The processes share the "
+    "host's filesystem, so that directory has its own path instead of the mount path.")
+
+
+def claim_rewrites(pod: Pod) -> list[Rewrite]:
+    """The persistent volumes of a pod: each mount path and the directory standing for it."""
+    rewrites = [
+        Rewrite("filesystem", path, str(pod.volume_dirs[path]), f"persistentVolumeClaim {claim}",
+                CLAIM_REASON)
+        for path, claim in sorted(pod.plan.claims.items())
+    ]
+    rewrites += [
+        Rewrite("filesystem", path, str(pod.volume_dirs[path]),
+                f"volumeClaimTemplate {template} (claim {template}-{pod.name})", CLAIM_TEMPLATE_REASON)
+        for path, template in sorted(pod.plan.claim_templates.items())
+    ]
+    return rewrites
+
+
+def _volume_path_pattern(mount_path: str) -> re.Pattern[str]:
+    """A path on the volume mounted at ``mount_path``, bare or as a ``file:`` URI."""
+    return re.compile(rf"^(?P<scheme>file:(?://)?)?{re.escape(mount_path)}(?P<rest>/.*)?$")
+
+
+def claim_config_rewrites(pod: Pod, rendered: Mapping[str, str]) -> list[Rewrite]:
+    """Flink configuration values naming a path on a persistent volume (e.g. the HA storage
+    ``file:///flink-ha/ha``): the same path under the directory standing for the volume."""
+    rewrites = []
+    mount_paths = sorted(pod.volume_dirs, key=len, reverse=True)
+    for key, value in sorted(rendered.items()):
+        for mount_path in mount_paths:
+            match = _volume_path_pattern(mount_path).match(value)
+            if match is None:
+                if mount_path in value:
+                    raise NotImplementedError(f"{pod.name}: {key}: {value!r} names {mount_path} in a way "
+                                              "the harness does not rewrite")
+                continue
+            local = f"{pod.volume_dirs[mount_path]}{match['rest'] or ''}"
+            scheme = match["scheme"]
+            rewrites.append(Rewrite(
+                "config", key, f"file://{local}" if scheme else local, value,
+                f"A path on the volume mounted at {mount_path}: the same path under the directory "
+                "that stands for the volume (see its filesystem rewrite)."))
+            break
     return rewrites
 
 
@@ -534,6 +778,214 @@ class FileServer:
         self.stop()
 
 
+# --- ZooKeeper ---------------------------------------------------------------------------------
+
+ZOOKEEPER_DEFAULT_HEAP_MB = "1000"
+"""``ZK_SERVER_HEAP``'s default in ZooKeeper's ``bin/zkEnv.sh`` (the image's): ``-Xmx1000m``."""
+DEBIAN_ZOOKEEPER_HINT = (
+    "the ZooKeeper pods run Debian's ZooKeeper server: `apt-get install zookeeper` "
+    "(scripts/setup-test.sh)")
+
+
+@dataclass(frozen=True)
+class ZooKeeperInstall:
+    """The ZooKeeper server that runs a ``zookeeper:`` image's pods: Debian's ``zookeeper``
+    package (``/usr/share/zookeeper/bin/zkServer.sh``, ``/usr/share/java/zookeeper.jar``,
+    whose manifest names its libraries), with slf4j-simple from ``libslf4j-java`` for logs."""
+
+    server_script: Path
+    jar: Path
+    logging_jar: Path
+    version: str
+    source: str = "Debian's zookeeper package"
+
+    @property
+    def classpath(self) -> str:
+        return f"{self.jar}{os.pathsep}{self.logging_jar}"
+
+    @classmethod
+    def find(cls) -> ZooKeeperInstall:
+        script = Path("/usr/share/zookeeper/bin/zkServer.sh")
+        jar = Path("/usr/share/java/zookeeper.jar")
+        logging_jar = Path("/usr/share/java/slf4j-simple.jar")
+        versions = sorted(
+            m[1] for j in jar.parent.glob("zookeeper-*.jar")
+            if (m := re.fullmatch(r"zookeeper-(\d+\.\d+\.\d+)\.jar", j.name))
+        )
+        missing = [str(f) for f in (script, jar, logging_jar) if not f.is_file()]
+        if missing or not versions:
+            raise ClusterError(f"no ZooKeeper server ({', '.join(missing) or 'no versioned jar'}): "
+                               f"{DEBIAN_ZOOKEEPER_HINT}")
+        return cls(script, jar, logging_jar, versions[-1])
+
+
+def zookeeper_config_rewrites(pod: Pod, name: str, text: str) -> tuple[str, list[Rewrite]]:
+    """The pod's copy of a ZooKeeper config file: paths on volumes under the directories
+    standing for them, and the client port bound to the pod's IP."""
+    lines = text.splitlines()
+    rewrites = []
+    mounts = sorted(pod.volume_dirs, key=len, reverse=True)
+    keys = {}
+    for index, line in enumerate(lines):
+        key, sep, value = line.partition("=")
+        if not sep or line.lstrip().startswith("#"):
+            continue
+        key, value = key.strip(), value.strip()
+        keys[key] = index
+        for mount_path in mounts:
+            if value == mount_path or value.startswith(mount_path + "/"):
+                local = f"{pod.volume_dirs[mount_path]}{value[len(mount_path):]}"
+                lines[index] = f"{key}={local}"
+                rewrites.append(Rewrite(
+                    "file", f"{name}: {key}", local, value,
+                    f"A path on the volume mounted at {mount_path}: the same path under the "
+                    "directory standing for it."))
+                break
+    client_address = None
+    if "clientPortAddress" in keys:
+        client_address = lines[keys["clientPortAddress"]].split("=", 1)[1].strip()
+    if "clientPort" in keys and client_address in (None, *WILDCARDS):
+        reason = (
+            "Without clientPortAddress ZooKeeper binds its client port on 0.0.0.0, which in a "
+            "pod means the pod's own network namespace: its IP. Here the pods share the host's, "
+            "where every server would bind the same port; the pod's loopback IP is what "
+            "0.0.0.0 means inside the pod. (The quorum and election ports already bind the "
+            "address of the server's own server.N line.)")
+        if client_address is None:
+            lines.append(f"clientPortAddress={pod.ip}")
+        else:
+            lines[keys["clientPortAddress"]] = f"clientPortAddress={pod.ip}"
+        rewrites.append(Rewrite("file", f"{name}: clientPortAddress", pod.ip, client_address, reason))
+    return "\n".join(lines) + "\n", rewrites
+
+
+def four_letter_word(ip: str, port: int, word: str, timeout: float = 3) -> str:
+    """A ZooKeeper four-letter-word command's answer (``srvr``, ``ruok``, ``mntr``)."""
+    with socket.create_connection((ip, port), timeout=timeout) as connection:
+        connection.sendall(word.encode())
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+class ZooKeeperError(Exception):
+    """A ZooKeeper request failed; ``code`` is ZooKeeper's error code (-101: no node)."""
+
+    def __init__(self, code: int, path: str = ""):
+        super().__init__(f"ZooKeeper error {code} {path}".strip())
+        self.code = code
+
+
+class ZooKeeperClient:
+    """Just enough of ZooKeeper's client protocol (jute over TCP) to read nodes: a session,
+    ``get`` and ``children``. For looking at what Flink keeps in ZooKeeper, never for
+    writing."""
+
+    NO_NODE = -101
+
+    def __init__(self, ip: str, port: int, timeout: float = 5, session_timeout_ms: int = 10000):
+        self._socket = socket.create_connection((ip, port), timeout=timeout)
+        self._xid = 0
+        try:
+            # ConnectRequest: protocolVersion, lastZxidSeen, timeOut, sessionId, passwd, readOnly
+            self._send(struct.pack(">iqiqi", 0, 0, session_timeout_ms, 0, 16) + bytes(16) + b"\0")
+            reply = self._receive()
+            _, negotiated, session = struct.unpack(">iiq", reply[:16])
+            if negotiated <= 0:
+                raise ZooKeeperError(0, "session refused")
+            self.session_id = session
+        except BaseException:
+            self._socket.close()
+            raise
+
+    def _send(self, payload: bytes) -> None:
+        self._socket.sendall(struct.pack(">i", len(payload)) + payload)
+
+    def _read(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self._socket.recv(count - len(data))
+            if not chunk:
+                raise ConnectionError("ZooKeeper closed the connection")
+            data += chunk
+        return data
+
+    def _receive(self) -> bytes:
+        (length,) = struct.unpack(">i", self._read(4))
+        return self._read(length)
+
+    def _call(self, op: int, body: bytes, path: str = "") -> bytes:
+        self._xid += 1
+        self._send(struct.pack(">ii", self._xid, op) + body)
+        while True:
+            reply = self._receive()
+            xid, _, error = struct.unpack(">iqi", reply[:16])
+            if xid != self._xid:  # a ping's or a watch's reply
+                continue
+            if error:
+                raise ZooKeeperError(error, path)
+            return reply[16:]
+
+    @staticmethod
+    def _path(path: str) -> bytes:
+        encoded = path.encode()
+        return struct.pack(">i", len(encoded)) + encoded + b"\0"  # path, watch=false
+
+    def get(self, path: str) -> bytes:
+        reply = self._call(4, self._path(path), path)
+        (length,) = struct.unpack(">i", reply[:4])
+        return b"" if length < 0 else reply[4:4 + length]
+
+    def children(self, path: str) -> list[str]:
+        reply = self._call(8, self._path(path), path)
+        (count,) = struct.unpack(">i", reply[:4])
+        names, offset = [], 4
+        for _ in range(max(count, 0)):
+            (length,) = struct.unpack(">i", reply[offset:offset + 4])
+            names.append(reply[offset + 4:offset + 4 + length].decode())
+            offset += 4 + length
+        return sorted(names)
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.get(path)
+        except ZooKeeperError as exc:
+            if exc.code == self.NO_NODE:
+                return False
+            raise
+        return True
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._call(-11, b"")
+        self._socket.close()
+
+    def __enter__(self) -> ZooKeeperClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def flink_leader_information(data: bytes) -> tuple[str, str]:
+    """(address, leader session id) of a Flink leader node
+    (``<root>/<cluster-id>/leader/<component>/connection_info``): Java serialization of
+    ``writeUTF(address)``, then ``writeObject(sessionId)``, a UUID whose fields come last
+    (leastSigBits, mostSigBits)."""
+    assert data[:4] == b"\xac\xed\x00\x05" and data[4] == 0x77, f"not Flink leader information: {data[:16]!r}"
+    (length,) = struct.unpack(">H", data[6:8])
+    address = data[8:8 + length].decode()
+    assert b"java.util.UUID" in data, f"no leader session id: {data!r}"
+    digits = (data[-8:] + data[-16:-8]).hex()
+    session = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return address, session
+
+
+def flink_leader_address(data: bytes) -> str:
+    return flink_leader_information(data)[0]
+
+
 # --- processes ---------------------------------------------------------------------------------
 
 def entrypoint(home: Path, args: tuple[str, ...], dynamic: Sequence[str] = ()) -> list[str]:
@@ -541,11 +993,17 @@ def entrypoint(home: Path, args: tuple[str, ...], dynamic: Sequence[str] = ()) -
 
     ``dynamic`` (``-D key=value`` pairs) goes right after the script's mode, ahead of the
     arguments, where every start script's parser reads it (standalone-job's parser stops at
-    the job's own arguments).
+    the job's own arguments); for ``jobmanager HOST [WEBUIPORT]`` after those positional
+    arguments, since jobmanager.sh takes ``$2`` as the host only when it is not ``-D``.
     """
     if args and args[0] in ENTRYPOINT_COMMANDS:
         script, mode = ENTRYPOINT_COMMANDS[args[0]]
-        return [str(home / "bin" / script), mode, *dynamic, *args[1:]]
+        rest = list(args[1:])
+        positional: list[str] = []
+        if args[0] == "jobmanager":
+            while rest and len(positional) < 2 and not rest[0].startswith("-"):
+                positional.append(rest.pop(0))
+        return [str(home / "bin" / script), mode, *positional, *dynamic, *rest]
     if args and args[0] in PASS_THROUGH_COMMANDS:
         assert not dynamic, f"{args[0]} binds nothing: no dynamic properties"
         return [str(home / "bin" / args[0]), *args[1:]]
@@ -592,6 +1050,13 @@ def _proc_ip(hex_address: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, words)
 
 
+def _dns_names(name: str, namespace: str) -> list[str]:
+    """The names of a Service (or of a StatefulSet pod, ``<pod>.<service>``) that a pod of
+    the namespace resolves through its DNS search path."""
+    qualified = f"{name}.{namespace}.svc"
+    return [name, f"{name}.{namespace}", qualified, f"{qualified}.{CLUSTER_DOMAIN}"]
+
+
 def _rank(plan: PodPlan) -> int:
     known = plan.component in COMPONENT_ORDER
     return COMPONENT_ORDER.index(plan.component) if known else len(COMPONENT_ORDER)
@@ -603,6 +1068,8 @@ class LoopbackCluster:
     ``images``: for each custom image a pod may name, the files it adds to the official
     image (container path under /opt/flink -> local file), e.g. the job jar in usrlib.
     ``servers``: the local servers standing in for the URLs init containers fetch.
+    ``zookeeper``: the ZooKeeper server that runs the pods of a ``zookeeper:`` image (default:
+    ``ZooKeeperInstall.find()``, when the render has such pods).
     """
 
     _claimed_blocks: ClassVar[set[int]] = set()
@@ -618,6 +1085,7 @@ class LoopbackCluster:
         *,
         images: Mapping[str, Mapping[str, Path]] | None = None,
         servers: Sequence[FileServer] = (),
+        zookeeper: ZooKeeperInstall | None = None,
     ):
         self.flink_home = flink_home
         self.java_home = java_home
@@ -629,17 +1097,36 @@ class LoopbackCluster:
         self.instances = list(dict.fromkeys(p.instance for p in pod_plans(objects)))
         self.blocks: dict[str, int] = {}
         self.pods: list[Pod] = []
+        self.retired: list[Pod] = []
+        """Pods replaced by new ones (``replace``): stopped, kept for their logs."""
+        self.zookeeper = zookeeper
         for instance in self.instances:
             self.blocks[instance] = self._free_block([p for p in self.plans if p.instance == instance])
-        hosts = dict.fromkeys(self.instances, 2)
+        self._next_host = dict.fromkeys(self.instances, 2)
+        self._next_index: dict[str, int] = {}
         for plan in self.plans:
-            for index in range(plan.replicas):
-                name = f"{plan.workload}-{index}"
-                ip = f"127.0.{self.blocks[plan.instance]}.{hosts[plan.instance]}"
-                self.pods.append(Pod(name, plan, ip, root / name))
-                hosts[plan.instance] += 1
+            for _ in range(plan.replicas):
+                self.pods.append(self._new_pod(plan))
+        for plan in self.plans:
+            if plan.kind == "StatefulSet":
+                governing = [s for s in self.services if s.name == plan.service_name]
+                assert governing and governing[0].headless, (
+                    f"StatefulSet {plan.workload}: serviceName {plan.service_name!r} is not a headless "
+                    "Service, so its pods get no DNS names")
 
     # placement
+    def _new_pod(self, plan: PodPlan) -> Pod:
+        """The next pod of a workload: ``<workload>-<n>`` (a StatefulSet's names; a Deployment's
+        pods have random suffixes), on the next address of its cluster's block."""
+        index = self._next_index.get(plan.workload, 0)
+        self._next_index[plan.workload] = index + 1
+        host = self._next_host[plan.instance]
+        self._next_host[plan.instance] = host + 1
+        if host > 254:
+            raise ClusterError(f"no address left in 127.0.{self.blocks[plan.instance]}.0/24")
+        name = f"{plan.workload}-{index}"
+        return Pod(name, plan, f"127.0.{self.blocks[plan.instance]}.{host}", self.root / name)
+
     def _free_block(self, plans: Sequence[PodPlan]) -> int:
         """A 127.0.B.0/24 where every pod's rendered ports are free (the ports stay as rendered)."""
         for block in range(0, 200):
@@ -659,6 +1146,10 @@ class LoopbackCluster:
             if p.plan.component == component and (instance is None or p.plan.instance == instance)
         ]
 
+    def pod_at(self, ip: str) -> Pod:
+        (pod,) = [p for p in self.pods if p.ip == ip]
+        return pod
+
     def jobmanager_of(self, instance: str) -> Pod:
         (pod,) = self.pods_of("jobmanager", instance)
         return pod
@@ -669,10 +1160,18 @@ class LoopbackCluster:
         return pod
 
     def hosts_entries(self, pod: Pod) -> list[tuple[str, str]]:
-        """(ip, name) lines of the pod's hosts file: its own names, then the Services."""
+        """(ip, name) lines of the pod's hosts file: its own names, then the Services, each
+        by its short and qualified names; a headless Service's StatefulSet pods each by
+        ``<pod>.<service>[.<namespace>[.svc[.cluster.local]]]``. A Service that selects
+        several pods resolves to the first (no kube-proxy to spread connections); the pods
+        of one cluster reach each other by address where it matters (HA leaders publish
+        their IP)."""
         # In a pod, localhost is the pod's own loopback, where its 0.0.0.0 sockets listen:
         # here that is the pod's IP (the JobManager uploads jobs to its BlobServer via localhost).
         entries = [(pod.ip, "localhost"), (pod.ip, pod.name), (pod.ip, socket.gethostname())]
+        if pod.plan.service_name:  # hostname -f of a StatefulSet's pod
+            own = _dns_names(f"{pod.name}.{pod.plan.service_name}", pod.plan.namespace)
+            entries += [(pod.ip, n) for n in own]
         for service in self.services:  # one namespace: every Service resolves in every pod
             targets = [
                 p for p in self.pods
@@ -686,6 +1185,12 @@ class LoopbackCluster:
                     "directly (no kube-proxy) would be wrong"
                 )
             entries.append((targets[0].ip, service.name))
+            entries += [(targets[0].ip, n) for n in _dns_names(service.name, service.namespace)[1:]]
+            if service.headless:
+                for member in targets:
+                    if member.plan.service_name == service.name:
+                        names = _dns_names(f"{member.name}.{service.name}", service.namespace)
+                        entries += [(member.ip, n) for n in names]
         return entries
 
     # the pod's files
@@ -750,7 +1255,7 @@ class LoopbackCluster:
 
     def _argument_rewrites(self, pod: Pod) -> tuple[tuple[str, ...], list[Rewrite]]:
         """Container arguments naming a path under /opt/flink, as the pod's FLINK_HOME paths."""
-        args, rewrites = list(pod.plan.args), []
+        args, rewrites = list(pod.expanded(pod.plan.args)), []
         for index, arg in enumerate(args):
             if arg.startswith(IMAGE_FLINK_HOME + "/"):
                 args[index] = str(pod.local_path(arg))
@@ -818,37 +1323,179 @@ class LoopbackCluster:
 
     # start and stop
     def prepare(self) -> None:
-        """Write every pod's directory: its FLINK_HOME, the hosts file, tmp; plan its processes."""
+        """Write every pod's directory: its FLINK_HOME (or ZooKeeper's files), the hosts
+        file, tmp, its volumes; plan its processes."""
         for pod in self.pods:
-            rendered = flat_config(pod.plan.conf_files)
-            for variable in UNEMULATED_ENV:
-                assert variable not in pod.plan.env, f"{variable} is not emulated by the harness"
-            pod.root.mkdir(parents=True)
-            self._make_home(pod)
-            pod.tmp_dir.mkdir()
-            pod.hosts_file.write_text("".join(f"{ip} {name}\n" for ip, name in self.hosts_entries(pod)))
-            pod.rewrites = pod_rewrites(pod, rendered, self.java_home)
-            pod.rewrites += self._image_files(pod)
-            args, argument_rewrites = self._argument_rewrites(pod)
-            pod.rewrites += argument_rewrites
-            dynamic = [
-                arg for key, value in pod.config_rewrites().items() for arg in ("-D", f"{key}={value}")
-            ]
-            pod.command = entrypoint(pod.home, args, dynamic)
-            env = dict(pod.plan.env)
-            env.update({r.key: r.value for r in pod.rewrites if r.kind == "environment"})
-            env["JVM_ARGS"] = " ".join(f"{r.key}={r.value}" for r in pod.rewrites if r.kind == "jvm")
-            pod.environment = env
-            pod.init = [self._init_run(pod, plan) for plan in pod.plan.init_containers]
+            self._prepare(pod)
+
+    def _prepare(self, pod: Pod) -> None:
+        for variable in UNEMULATED_ENV:
+            assert variable not in pod.plan.env, f"{variable} is not emulated by the harness"
+        pod.root.mkdir(parents=True)
+        pod.tmp_dir.mkdir()
+        self._attach_volumes(pod)
+        self._write_hosts(pod)
+        if pod.plan.runtime == "zookeeper":
+            self._prepare_zookeeper(pod)
+            return
+        rendered = flat_config(pod.plan.conf_files)
+        self._make_home(pod)
+        pod.rewrites = pod_rewrites(pod, rendered, self.java_home)
+        pod.rewrites += self._image_files(pod)
+        args, argument_rewrites = self._argument_rewrites(pod)
+        pod.rewrites += argument_rewrites
+        dynamic = [
+            arg for key, value in pod.config_rewrites().items() for arg in ("-D", f"{key}={value}")
+        ]
+        pod.command = entrypoint(pod.home, args, dynamic)
+        env = pod.variables()
+        env.update({r.key: r.value for r in pod.rewrites if r.kind == "environment"})
+        env["JVM_ARGS"] = " ".join(f"{r.key}={r.value}" for r in pod.rewrites if r.kind == "jvm")
+        pod.environment = env
+        pod.init = [self._init_run(pod, plan) for plan in pod.plan.init_containers]
+
+    def _write_hosts(self, pod: Pod) -> None:
+        pod.hosts_file.write_text("".join(f"{ip} {name}\n" for ip, name in self.hosts_entries(pod)))
+
+    def _attach_volumes(self, pod: Pod) -> None:
+        """The directories standing for the pod's persistent volumes: one per claim for the
+        whole cluster, one per StatefulSet pod and claim template (see ``CLAIM_REASON``)."""
+        volumes = self.root / "volumes"
+        for mount_path, claim in pod.plan.claims.items():
+            pod.volume_dirs[mount_path] = volumes / f"pvc-{claim}"
+        for mount_path, template in pod.plan.claim_templates.items():
+            pod.volume_dirs[mount_path] = volumes / f"pvc-{template}-{pod.name}"
+        for directory in pod.volume_dirs.values():
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def claim_dir(self, claim: str) -> Path:
+        """The directory standing for a PersistentVolumeClaim (shared by the pods naming it)."""
+        return self.root / "volumes" / f"pvc-{claim}"
+
+    def _zookeeper_install(self) -> ZooKeeperInstall:
+        if self.zookeeper is None:
+            self.zookeeper = ZooKeeperInstall.find()
+        return self.zookeeper
+
+    def _prepare_zookeeper(self, pod: Pod) -> None:
+        """A ZooKeeper pod: the rendered command, run by bash as in the container, with the
+        ConfigMap's files as a read-only copy (with the listed file rewrites), the claim
+        template's volume at its mount, and ZooKeeper's own zkServer.sh on the PATH."""
+        install = self._zookeeper_install()
+        plan = pod.plan
+        image_version = plan.image.split(":", 1)[1]
+        assert image_version.split(".")[:2] == install.version.split(".")[:2], (
+            f"{pod.name}: the render runs ZooKeeper {image_version}, this machine has {install.version}: "
+            "a server of another minor release may read the configuration differently")
+        if plan.mounts:
+            raise NotImplementedError(f"{pod.name}: emptyDir volumes of a ZooKeeper pod are not emulated")
+        rewrites = claim_rewrites(pod)
+        pod.volume_dirs[plan.conf_mount] = pod.conf_dir
+        rewrites.append(Rewrite(
+            "filesystem", plan.conf_mount, str(pod.conf_dir), "configMap volume (read-only)",
+            "The kubelet mounts the ConfigMap read-only; here a read-only copy of its files, "
+            "with the listed file rewrites."))
+        pod.conf_dir.mkdir()
+        for name, text in plan.conf_files.items():
+            if name.endswith(".cfg"):
+                text, file_rewrites = zookeeper_config_rewrites(pod, name, text)
+                rewrites += file_rewrites
+            conf_file = pod.conf_dir / name
+            conf_file.write_text(text)
+            conf_file.chmod(0o444)
+        pod.conf_dir.chmod(0o555)
+        bin_dir = pod.root / "bin"
+        bin_dir.mkdir()
+        shutil.copy2(install.server_script, bin_dir / "zkServer.sh")
+        (bin_dir / "zkEnv.sh").write_text(
+            "# zkServer.sh sources this; the harness passes the image's settings as environment\n"
+            "# (and sets SERVER_JVMFLAGS as the image's zkEnv.sh does, with -Xmx${ZK_SERVER_HEAP:-1000}m).\n")
+        log_dir = pod.root / "logs"
+        log_dir.mkdir()
+        (program, flag, *rest) = pod.expanded(plan.command)
+        if program not in ("bash", "/bin/bash", "sh", "/bin/sh") or flag != "-c":
+            raise NotImplementedError(f"{pod.name}: only 'bash -c SCRIPT' is emulated, not {plan.command}")
+        host_bash = shutil.which("bash") or "/bin/bash"
+        rewrites.append(Rewrite(
+            "process", "program", host_bash, f"{plan.image}: {program}",
+            "The image's shell runs the command; here the host's bash."))
+        command = [host_bash, "-c", *rest]
+        mounts = sorted(pod.volume_dirs, key=len, reverse=True)
+        for index, arg in enumerate(rest, start=2):
+            changed = re.sub(
+                rf"(?<![\w./-])({'|'.join(re.escape(m) for m in mounts)})(?=/|\s|$|[;&|'\"])",
+                lambda match: str(pod.volume_dirs[match[1]]), arg)
+            if changed != arg:
+                command[index] = changed
+                rewrites.append(Rewrite(
+                    "argument", f"command[{index}]", changed, arg,
+                    "Paths on the container's volume mounts: the directories standing for them."))
+        java = self.java_home / "bin" / "java"
+        jvm = {
+            "-Djdk.net.hosts.file": str(pod.hosts_file),
+            "-Djava.io.tmpdir": str(pod.tmp_dir),
+        }
+        rewrites += [
+            Rewrite("process", "zkServer.sh", str(bin_dir / "zkServer.sh"), f"{plan.image}: zkServer.sh",
+                    f"The image's ZooKeeper {image_version} on its PATH; here ZooKeeper {install.version} "
+                    f"from {install.source} (its zkServer.sh, with the image's settings passed as "
+                    "environment variables below instead of its zkEnv.sh)."),
+            Rewrite("environment", "PATH", f"{bin_dir}{os.pathsep}{HOST_PATH}",
+                    "the image's PATH with ZooKeeper's bin",
+                    "zkServer.sh found on the PATH as in the image; the rest is the host's."),
+            Rewrite("environment", "HOSTNAME", pod.name, None,
+                    "Kubernetes sets it to the pod name; the rendered command derives the server "
+                    "id (myid) from it."),
+            Rewrite("environment", "ZOOCFGDIR", str(pod.conf_dir), plan.conf_mount,
+                    "The image's ZOOCFGDIR, where the ConfigMap is mounted."),
+            Rewrite("environment", "ZOO_LOG_DIR", str(log_dir), "/logs",
+                    "The image's ZOO_LOG_DIR; the pod's."),
+            Rewrite("environment", "JAVA", str(java), "the image's JRE",
+                    "The image's JRE; here the host's JDK 17."),
+            Rewrite("environment", "JAVA_HOME", str(self.java_home), "the image's JRE", "As JAVA."),
+            Rewrite("environment", "CLASSPATH", f"{pod.conf_dir}{os.pathsep}{install.classpath}",
+                    "$ZOOCFGDIR and the image's lib/*.jar",
+                    "The conf dir, then ZooKeeper's jars, as the image's zkEnv.sh puts them; with "
+                    "slf4j-simple, which logs INFO to the console, where the image logs through "
+                    "logback (its logback.xml is in the image's /conf: a ConfigMap mounted there "
+                    "hides it, and logback's fallback logs DEBUG to the console)."),
+            Rewrite("environment", "HOME", str(pod.root), None,
+                    "The image user's home; the pod's directory."),
+            Rewrite("environment", "LANG", "C.UTF-8", None, "A locale that always exists."),
+            Rewrite("process", "cwd", str(pod.root), "the image's WORKDIR", "The pod's directory."),
+            Rewrite("jvm", "-Djdk.net.hosts.file", jvm["-Djdk.net.hosts.file"], None,
+                    "Cluster DNS: the peers' StatefulSet pod names (server.N lines) resolve to their "
+                    "loopback IPs; each server binds its quorum and election ports to the address "
+                    "its own server.N line resolves to, its pod IP."),
+            Rewrite("jvm", "-Djava.io.tmpdir", jvm["-Djava.io.tmpdir"], "/tmp",
+                    "A container's /tmp is its own."),
+        ]
+        pod.rewrites = rewrites
+        pod.command = command
+        env = pod.variables()
+        env.update({r.key: r.value for r in rewrites if r.kind == "environment"})
+        # The image's zkEnv.sh: SERVER_JVMFLAGS="-Xmx${ZK_SERVER_HEAP:-1000}m $SERVER_JVMFLAGS"
+        # (zkServer.sh then adds $JVMFLAGS from the container's env itself).
+        heap = env.get("ZK_SERVER_HEAP", ZOOKEEPER_DEFAULT_HEAP_MB)
+        env["SERVER_JVMFLAGS"] = " ".join(filter(None, [
+            f"-Xmx{heap}m", env.get("SERVER_JVMFLAGS", ""),
+            *(f"{r.key}={r.value}" for r in rewrites if r.kind == "jvm"),
+        ]))
+        pod.environment = env
 
     def all_rewrites(self, pod: Pod) -> list[Rewrite]:
         return [*pod.rewrites, *(r for run in pod.init for r in run.rewrites)]
 
     def start(self) -> None:
-        """Per pod, in order (JobManagers, TaskManagers, clients): its init containers to
-        completion, then its process. TaskManagers retry until the JobManager answers and
-        ``flink run`` retries until its REST API does."""
+        """Per pod, in order (ZooKeeper, JobManagers, TaskManagers, clients): its init
+        containers to completion, then its process. ZooKeeper servers wait for a quorum,
+        Flink's processes retry until ZooKeeper or the JobManager answers, and ``flink run``
+        retries until its REST API does."""
         for pod in self.pods:
+            self._start(pod, init=True)
+
+    def _start(self, pod: Pod, *, init: bool) -> None:
+        if init:
             for run in pod.init:
                 with run.output.open("wb") as out:
                     result = subprocess.run(
@@ -861,25 +1508,81 @@ class LoopbackCluster:
                         f"{pod.name}: init container {run.plan.name} exited with {result.returncode}: "
                         f"{run.output.read_text(errors='replace')[-4000:]}"
                     )
-            with pod.output.open("wb") as out:
-                pod.process = subprocess.Popen(
-                    pod.command, cwd=pod.working_dir, env=pod.environment, stdout=out,
-                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                )
+        with pod.output.open("ab") as out:
+            if pod.starts:
+                out.write(f"----- harness: container restarted ({pod.starts + 1}. start)\n".encode())
+                out.flush()
+            pod.process = subprocess.Popen(
+                pod.command, cwd=pod.working_dir, env=pod.environment, stdout=out,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        pod.starts += 1
+        pod.stopped = False
+
+    def kill(self, pod: Pod) -> float:
+        """SIGKILL the pod's processes (a crash, an OOM kill, a lost node); the time of the
+        kill (``time.monotonic()``). The pod stays down until ``restart`` or ``replace``."""
+        assert pod.process is not None and pod.alive, f"{pod.name} is not running"
+        pod.stopped = True
+        killed = time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pod.process.pid, signal.SIGKILL)
+        _stop(pod.process, 10)
+        return killed
+
+    def stop_pods(self, pods: Iterable[Pod], timeout: float = 30) -> dict[str, int | None]:
+        """Stop pods as Kubernetes deletes them: SIGTERM to all at once, then SIGKILL to
+        what still runs after ``timeout`` (the grace period)."""
+        pods = list(pods)
+        for pod in pods:
+            pod.stopped = True
+            if pod.alive:
+                assert pod.process is not None
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pod.process.pid, signal.SIGTERM)
+        return {pod.name: _stop(pod.process, timeout) if pod.process else None for pod in pods}
+
+    def restart(self, pod: Pod) -> None:
+        """Start a stopped pod's container again, as the kubelet restarts a container that
+        died (restartPolicy Always) or a StatefulSet brings back its pod: the same name,
+        address and volumes; a fresh /tmp; no init containers. (A recreated StatefulSet pod
+        would get a new IP under its stable DNS name; here it keeps its IP.)"""
+        assert not pod.alive, f"{pod.name} is still running"
+        shutil.rmtree(pod.tmp_dir, ignore_errors=True)
+        pod.tmp_dir.mkdir()
+        self._write_hosts(pod)
+        self._start(pod, init=False)
+
+    def replace(self, pod: Pod) -> Pod:
+        """A new pod for a stopped Deployment pod, as its ReplicaSet creates one: a new name
+        and address, fresh directories, init containers run again; the same claims. The old
+        pod is retired (kept for its logs)."""
+        assert not pod.alive, f"{pod.name} is still running"
+        assert pod.plan.kind == "Deployment", f"{pod.name}: only a Deployment's pods are replaced"
+        new = self._new_pod(pod.plan)
+        for port in new.plan.ports.values():
+            if not _port_free(new.ip, port):
+                raise ClusterError(f"{new.ip}:{port} is taken")
+        self.pods[self.pods.index(pod)] = new
+        self.retired.append(pod)
+        self._prepare(new)
+        self._start(new, init=True)
+        return new
 
     def stop(self, timeout: float = 30) -> dict[str, int | None]:
-        """SIGTERM every process we started (clients, TaskManagers, then JobManagers), wait,
-        SIGKILL what is left."""
+        """SIGTERM every process we started (clients, TaskManagers, JobManagers, then
+        ZooKeeper), wait, SIGKILL what is left."""
         codes: dict[str, int | None] = {}
-        for pod in reversed(self.pods):
+        for pod in [*reversed(self.pods), *self.retired]:
             codes[pod.name] = _stop(pod.process, timeout) if pod.process else None
         self._claimed_blocks.difference_update(self.blocks.values())
         return codes
 
     def check_alive(self) -> None:
-        """Fail if a pod's process ended, unless it is a Job's pod that completed (exit 0)."""
+        """Fail if a pod's process ended, unless it is a Job's pod that completed (exit 0) or
+        a pod stopped on purpose."""
         for pod in self.pods:
-            if pod.process is None or pod.process.poll() is None:
+            if pod.process is None or pod.stopped or pod.process.poll() is None:
                 continue
             if pod.plan.runs_to_completion and pod.process.returncode == 0:
                 continue
@@ -902,8 +1605,14 @@ class LoopbackCluster:
     def rest_url(self) -> str:
         return f"http://{self.jobmanager.ip}:{self.jobmanager.plan.ports['rest']}"
 
-    def rest(self, method: str, path: str, *, instance: str | None = None, **kwargs: Any) -> Any:
-        base = self.rest_url if instance is None else self.rest_url_of(instance)
+    def rest(
+        self, method: str, path: str, *, instance: str | None = None, pod: Pod | None = None, **kwargs: Any
+    ) -> Any:
+        """A REST call to the JobManager (of ``instance``, or the JobManager ``pod``)."""
+        if pod is not None:
+            base = f"http://{pod.ip}:{pod.plan.ports['rest']}"
+        else:
+            base = self.rest_url if instance is None else self.rest_url_of(instance)
         response = requests.request(method, base + path, timeout=10, **kwargs)
         if response.status_code >= 400:
             raise RestError(f"{method} {path}: HTTP {response.status_code}: {response.text[:20000]}")
@@ -925,9 +1634,38 @@ class LoopbackCluster:
                 raise ClusterError(f"no {what} after {timeout:.0f}s (last: {last!r})\n{self.diagnostics()}")
             time.sleep(0.25)
 
+    def zookeeper_mode(self, pod: Pod) -> str | None:
+        """A ZooKeeper server's role (``srvr``): 'leader', 'follower', or None if it serves none."""
+        try:
+            text = four_letter_word(pod.ip, pod.plan.ports.get("client", 2181), "srvr")
+        except OSError:
+            return None
+        match = re.search(r"^Mode: (\w+)", text, re.M)
+        return match[1] if match else None
+
+    def zookeeper_quorum(self) -> dict[str, str] | None:
+        """Every running ZooKeeper pod's mode, once they form a quorum with one leader."""
+        modes = {p.name: self.zookeeper_mode(p) for p in self.pods_of("zookeeper") if not p.stopped}
+        leaders = [n for n, m in modes.items() if m == "leader"]
+        if len(leaders) == 1 and all(m in ("leader", "follower") for m in modes.values()):
+            return {n: str(m) for n, m in modes.items()}
+        return None
+
+    def zookeeper_client(self) -> ZooKeeperClient:
+        """A session with the first ZooKeeper pod that accepts one (close it after use)."""
+        errors = []
+        for pod in self.pods_of("zookeeper"):
+            if pod.stopped:
+                continue
+            try:
+                return ZooKeeperClient(pod.ip, pod.plan.ports.get("client", 2181))
+            except (OSError, ZooKeeperError) as exc:
+                errors.append(f"{pod.name}: {exc!r}")
+        raise ClusterError(f"no ZooKeeper server accepts a session: {errors}")
+
     def diagnostics(self, lines: int = 60) -> str:
         parts = []
-        for pod in self.pods:
+        for pod in [*self.pods, *self.retired]:
             for run in pod.init:
                 text = run.output.read_text(errors="replace") if run.output.exists() else ""
                 parts.append(
@@ -935,12 +1673,13 @@ class LoopbackCluster:
             text = pod.output.read_text(errors="replace") if pod.output.exists() else ""
             tail = "\n".join(text.splitlines()[-lines:])
             state = "not started" if pod.process is None else f"exit {pod.process.poll()}"
+            state += ", stopped on purpose" if pod.stopped else ""
             parts.append(f"----- {pod.name} ({pod.ip}, {state}): last {lines} lines of {pod.output}\n{tail}")
         return "\n".join(parts)
 
     def remove(self) -> None:
         """Make the read-only conf dirs writable again so tmp_path can be cleaned."""
-        for pod in self.pods:
+        for pod in [*self.pods, *self.retired]:
             if pod.conf_dir.exists():
                 pod.conf_dir.chmod(0o755)
         shutil.rmtree(self.root, ignore_errors=True)
