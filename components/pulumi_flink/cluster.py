@@ -7,17 +7,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from .configuration import FlinkConfiguration
-from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store
+from .errors import raise_if_any
+from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store, credentials_secret
 from .meta import TYPE_PREFIX, ensure_valid
 from .rbac import FlinkRbac
 from .services import FlinkServices
 from .spec import FlinkClusterSpec, JobSpec, PerJobSpec
-from .validation import cluster_warnings
+from .validation import check_ha_credentials, cluster_warnings
 from .workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
 
 
@@ -38,7 +41,11 @@ class FlinkClusterParts:
 
     @classmethod
     def build(
-        cls, owner: pulumi.Resource, name: str, spec: FlinkClusterSpec, submitted: JobSpec | None = None
+        cls,
+        owner: pulumi.Resource,
+        name: str,
+        spec: FlinkClusterSpec,
+        submitted: JobSpec | None = None,
     ) -> FlinkClusterParts:
         child = pulumi.ResourceOptions(parent=owner)
         high_availability = None
@@ -59,8 +66,13 @@ class FlinkClusterParts:
             needs.append(template.config_map)
         else:
             taskmanager = TaskManager(
-                f"{name}-taskmanager", spec, rendered, account, rbac.taskmanager_token,
-                needs=needs, opts=child,
+                f"{name}-taskmanager",
+                spec,
+                rendered,
+                account,
+                rbac.taskmanager_token,
+                needs=needs,
+                opts=child,
             )
         jobmanager = JobManager(
             f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
@@ -107,8 +119,13 @@ class FlinkJobCluster(pulumi.ComponentResource):
         # The submission must reach the JobManager that will run it: wait for its rollout.
         needs = [self.parts.configuration.config_map, self.parts.jobmanager.workload]
         self.submitter = JobSubmitter(
-            f"{name}-submitter", spec, job, self.parts.configuration.rendered,
-            self.parts.rbac.service_account_name, needs=needs, opts=pulumi.ResourceOptions(parent=self),
+            f"{name}-submitter",
+            spec,
+            job,
+            self.parts.configuration.rendered,
+            self.parts.rbac.service_account_name,
+            needs=needs,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.rest_endpoint = self.parts.rest_endpoint(spec)
         self.cluster_id = pulumi.Output.from_input(spec.name)
@@ -146,16 +163,32 @@ class FlinkCluster(pulumi.ComponentResource):
     rest_endpoints: pulumi.Output[dict[str, str]]
     ha_cluster_ids: pulumi.Output[dict[str, str]]
     ha_cleanup: pulumi.Output[dict[str, str]]
+    ha_credentials: k8s.core.v1.Secret | None
+    """The Secret made from ``ha_credentials``, if given."""
 
     def __init__(
         self,
         name: str,
         spec: FlinkClusterSpec,
         opts: pulumi.ResourceOptions | None = None,
+        ha_credentials: Mapping[str, pulumi.Input[str]] | None = None,
     ) -> None:
+        """``ha_credentials``: object-store credentials for the HA storage (e.g.
+        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) as Pulumi secrets: the library makes the
+        Secret ``<name>-ha-credentials`` from them, which every Flink pod reads. Use it
+        instead of ``highAvailability.credentialsSecret``."""
+        raise_if_any(check_ha_credentials(spec, ha_credentials))
+        if ha_credentials is not None:
+            ha = spec.high_availability.model_copy(update={"credentials_secret": spec.names.ha_credentials})
+            spec = spec.model_copy(update={"high_availability": ha})
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:FlinkCluster", name, None, opts)
         self.spec = spec
+        self.ha_credentials = None
+        if ha_credentials is not None:
+            self.ha_credentials = credentials_secret(
+                name, spec, ha_credentials, pulumi.ResourceOptions(parent=self)
+            )
         for warning in cluster_warnings(spec):
             pulumi.log.warn(warning, resource=self)
 
@@ -167,9 +200,7 @@ class FlinkCluster(pulumi.ComponentResource):
             self.zookeeper, self.etcd, self.zetcd = create_store(
                 name, spec, pulumi.ResourceOptions(parent=self)
             )
-            self.job_clusters = {
-                job.name: self._job_cluster(name, job) for job in spec.jobs
-            }
+            self.job_clusters = {job.name: self._job_cluster(name, job) for job in spec.jobs}
             endpoints = {job: cluster.rest_endpoint for job, cluster in self.job_clusters.items()}
             self.rest_endpoints = _outputs_by_name(endpoints)
         else:
@@ -180,9 +211,11 @@ class FlinkCluster(pulumi.ComponentResource):
             self.rest_endpoints = _outputs_by_name({spec.name: self.rest_endpoint})
         self.namespace = pulumi.Output.from_input(spec.namespace)
         self.cluster_id = pulumi.Output.from_input(spec.name)
-        parts_by_name = {spec.name: self.parts} if self.parts else {
-            job: cluster.parts for job, cluster in self.job_clusters.items()
-        }
+        parts_by_name = (
+            {spec.name: self.parts}
+            if self.parts
+            else {job: cluster.parts for job, cluster in self.job_clusters.items()}
+        )
         available = {key: p.high_availability for key, p in parts_by_name.items() if p.high_availability}
         self.ha_cluster_ids = _outputs_by_name({key: ha.cluster_id for key, ha in available.items()})
         self.ha_cleanup = _outputs_by_name({key: ha.cleanup for key, ha in available.items()})

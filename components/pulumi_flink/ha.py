@@ -12,6 +12,7 @@ Role allows (``rbac.role_rules``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
@@ -436,6 +437,25 @@ def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
     )
 
 
+def credentials_secret(
+    name: str,
+    spec: FlinkClusterSpec,
+    credentials: Mapping[str, pulumi.Input[str]],
+    opts: pulumi.ResourceOptions,
+) -> k8s.core.v1.Secret:
+    """Object-store credentials passed as Pulumi secrets, as the Secret the Flink pods read
+    (``highAvailability.credentialsSecret``): secret in the state, the preview and renders."""
+    secret_name = spec.high_availability.credentials_secret
+    assert secret_name is not None
+    return k8s.core.v1.Secret(
+        f"{name}-ha-credentials",
+        metadata=wire(object_metadata(spec, secret_name, "ha")),
+        type="Opaque",
+        string_data={key: pulumi.Output.secret(value) for key, value in sorted(credentials.items())},
+        opts=opts,
+    )
+
+
 def create_store(
     name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions
 ) -> tuple[ZooKeeperEnsemble | None, EtcdCluster | None, Zetcd | None]:
@@ -480,5 +500,6 @@ class FlinkHighAvailability(pulumi.ComponentResource):
             )
             self.cluster_id = incarnation.hex.apply(lambda digits: f"{spec.name}-{digits}")
         self.ensemble, self.etcd, self.zetcd = create_store(name, spec, child)
+
         self.cleanup = self.cluster_id.apply(lambda cluster_id: ha_cleanup_hint(spec, cluster_id))
         self.register_outputs({"clusterId": self.cluster_id, "cleanup": self.cleanup})

@@ -75,6 +75,11 @@ class ClusterNames:
         return f"{self.cluster}-zookeeper-peers"
 
     @property
+    def ha_credentials(self) -> str:
+        """The Secret the library makes from object-store credentials passed as Pulumi secrets."""
+        return f"{self.cluster}-ha-credentials"
+
+    @property
     def etcd(self) -> str:
         return f"{self.cluster}-etcd"
 

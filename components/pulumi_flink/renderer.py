@@ -87,8 +87,25 @@ def _object_sort_key(obj: Mapping[str, Any]) -> tuple[str, str, str]:
     return (meta.get("namespace", ""), obj.get("kind", ""), meta.get("name", ""))
 
 
+# How the engine marks a secret value on the wire (pulumi.runtime.rpc's special signatures).
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+REDACTED = "(secret: set at deploy time, never rendered)"
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return REDACTED
+
+
 def _plain(value: Any) -> Any:
-    """Wire form back to manifest form: integral floats become ints, unset values vanish."""
+    """Wire form back to manifest form: integral floats become ints, unset values vanish,
+    secret values (Pulumi secrets) are redacted."""
+    if isinstance(value, dict) and value.get(_SIG_KEY) == _SECRET_SIG:
+        return _redacted(value.get("value"))
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):

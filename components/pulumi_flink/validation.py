@@ -7,6 +7,9 @@ the component).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from .errors import Problem
 from .flink_config import CONF_DIR, MANAGED_KEYS, POD_TEMPLATE_DIR
 from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
@@ -22,7 +25,11 @@ from .spec import (
 
 # Names the library gives to its own pod volumes, and the paths it mounts them at.
 RESERVED_VOLUME_NAMES = (
-    "flink-config", "flink-config-volume", "pod-template-volume", "user-artifacts-volume", "usrlib",
+    "flink-config",
+    "flink-config-volume",
+    "pod-template-volume",
+    "user-artifacts-volume",
+    "usrlib",
 )
 RESERVED_MOUNT_PATHS = {
     CONF_DIR: "holds the rendered Flink configuration",
@@ -131,9 +138,14 @@ def _check_mode(spec: FlinkClusterSpec) -> list[Problem]:
 
 # The filesystem plugin each object-store scheme needs (a jar in the image's opt/).
 FILESYSTEM_PLUGINS = {
-    "s3://": "flink-s3-fs-hadoop", "s3a://": "flink-s3-fs-hadoop", "s3p://": "flink-s3-fs-presto",
-    "gs://": "flink-gs-fs-hadoop", "abfs://": "flink-azure-fs-hadoop", "abfss://": "flink-azure-fs-hadoop",
-    "wasbs://": "flink-azure-fs-hadoop", "oss://": "flink-oss-fs-hadoop",
+    "s3://": "flink-s3-fs-hadoop",
+    "s3a://": "flink-s3-fs-hadoop",
+    "s3p://": "flink-s3-fs-presto",
+    "gs://": "flink-gs-fs-hadoop",
+    "abfs://": "flink-azure-fs-hadoop",
+    "abfss://": "flink-azure-fs-hadoop",
+    "wasbs://": "flink-azure-fs-hadoop",
+    "oss://": "flink-oss-fs-hadoop",
 }
 
 
@@ -162,8 +174,11 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
             if field in ha.model_fields_set:
                 name = HA_FIELD_NAMES[field]
                 problems.append(
-                    Problem(f"highAvailability.{name}", "high availability is off.",
-                            "set highAvailability.type, or remove this field")
+                    Problem(
+                        f"highAvailability.{name}",
+                        "high availability is off.",
+                        "set highAvailability.type, or remove this field",
+                    )
                 )
         return problems
     storage = ha.storage_dir
@@ -185,8 +200,10 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
                     "or use an object store",
                 )
             )
-        elif not (storage.rstrip("/") == f"file://{HA_STORAGE_MOUNT}"
-                  or storage.startswith(f"file://{HA_STORAGE_MOUNT}/")):
+        elif not (
+            storage.rstrip("/") == f"file://{HA_STORAGE_MOUNT}"
+            or storage.startswith(f"file://{HA_STORAGE_MOUNT}/")
+        ):
             problems.append(
                 Problem(
                     "highAvailability.storageDir",
@@ -241,8 +258,47 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
     return problems
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, object] | None) -> list[Problem]:
+    """``FlinkCluster(ha_credentials=...)``: object-store credentials as Pulumi secrets."""
+    if credentials is None:
+        return []
+    ha = spec.high_availability
+    storage = ha.storage_dir or ""
+    if not ha.enabled or storage.startswith("file://") or not storage:
+        return [
+            Problem(
+                "ha_credentials",
+                "there is no object-store HA storage to use them for.",
+                "set highAvailability.type and an object-store storageDir, or drop ha_credentials",
+            )
+        ]
+    if ha.credentials_secret is not None:
+        return [
+            Problem(
+                "ha_credentials",
+                "highAvailability.credentialsSecret already names the Secret.",
+                "pass one of them",
+            )
+        ]
+    bad = sorted(key for key in credentials if not _ENV_NAME.match(key))
+    if bad or not credentials:
+        return [
+            Problem(
+                "ha_credentials",
+                f"keys {bad} are not environment variable names." if bad else "no credentials given.",
+                "use keys such as AWS_ACCESS_KEY_ID",
+            )
+        ]
+    return []
+
+
 HA_FIELD_NAMES = {
-    "storage_dir": "storageDir", "volume_claim": "volumeClaim", "credentials_secret": "credentialsSecret",
+    "storage_dir": "storageDir",
+    "volume_claim": "volumeClaim",
+    "credentials_secret": "credentialsSecret",
     "cluster_id": "clusterId",
 }
 
@@ -459,13 +515,20 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
     planned: list[tuple[str, str]] = []
     if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
         planned += [
-            ("ConfigMap", names.zookeeper), ("StatefulSet", names.zookeeper), ("Service", names.zookeeper),
-            ("Service", names.zookeeper_peers), ("PodDisruptionBudget", names.zookeeper),
+            ("ConfigMap", names.zookeeper),
+            ("StatefulSet", names.zookeeper),
+            ("Service", names.zookeeper),
+            ("Service", names.zookeeper_peers),
+            ("PodDisruptionBudget", names.zookeeper),
         ]
     if ha.type == "zetcd":
         planned += [
-            ("StatefulSet", names.etcd), ("Service", names.etcd), ("Service", names.etcd_peers),
-            ("PodDisruptionBudget", names.etcd), ("Deployment", names.zetcd), ("Service", names.zetcd),
+            ("StatefulSet", names.etcd),
+            ("Service", names.etcd),
+            ("Service", names.etcd_peers),
+            ("PodDisruptionBudget", names.etcd),
+            ("Deployment", names.zetcd),
+            ("Service", names.zetcd),
         ]
     if spec.mode == "per-job":
         for job in spec.jobs:

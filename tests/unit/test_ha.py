@@ -391,3 +391,54 @@ def test_the_zookeeper_heap_fits_its_memory_limit() -> None:
     (container,) = pod(objects[("StatefulSet", "analytics-zookeeper")])["containers"]
     assert container["env"] == [{"name": "ZK_SERVER_HEAP", "value": "1024"}]
     assert "logback.xml" in objects[("ConfigMap", "analytics-zookeeper")]["data"]
+
+
+def test_credentials_passed_as_pulumi_secrets_become_a_secret_and_stay_secret() -> None:
+    import pulumi
+
+    from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.renderer import REDACTED, run_program
+
+    spec = ha_spec({"type": "kubernetes", "storageDir": "s3://bucket/flink"}, flinkVersion="1.20.3")
+    credentials = {
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": pulumi.Output.secret("s3cr3t"),
+    }
+    render = run_program(lambda: FlinkCluster("analytics", spec, ha_credentials=credentials) and None)
+    objects = objects_by_kind_name(render)
+    secret = objects[("Secret", "analytics-ha-credentials")]
+    # Every value is secret in the state and never written by the renderer, not even the plain one.
+    assert secret["stringData"] == {"AWS_ACCESS_KEY_ID": REDACTED, "AWS_SECRET_ACCESS_KEY": REDACTED}
+    assert "s3cr3t" not in str(render.kubernetes_objects()) and "AKIAEXAMPLE" not in str(
+        render.kubernetes_objects()
+    )
+    for name in ("analytics-jobmanager", "analytics-taskmanager"):
+        (container,) = pod(objects[("Deployment", name)])["containers"]
+        assert container["envFrom"] == [{"secretRef": {"name": "analytics-ha-credentials"}}]
+
+
+@pytest.mark.parametrize(
+    ("ha", "credentials", "words"),
+    [
+        (None, {"A": "b"}, "no object-store HA storage"),
+        (ZK, {"A": "b"}, "no object-store HA storage"),
+        (
+            {"type": "kubernetes", "storageDir": "hdfs://nn/f", "credentialsSecret": "x"},
+            {"A": "b"},
+            "one of them",
+        ),
+        ({"type": "kubernetes", "storageDir": "hdfs://nn/f"}, {"not a name": "b"}, "environment variable"),
+    ],
+)
+def test_bad_credentials_are_refused_before_registering(
+    ha: dict[str, Any] | None, credentials: dict[str, str], words: str
+) -> None:
+    from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.renderer import Render, run_program
+
+    spec = make_spec(highAvailability=ha) if ha else make_spec()
+    render = Render()
+    with pytest.raises(FlinkSpecError) as info:
+        run_program(lambda: FlinkCluster("analytics", spec, ha_credentials=credentials), into=render)
+    assert info.value.paths == ["ha_credentials"] and words in str(info.value)
+    assert render.resources == []
