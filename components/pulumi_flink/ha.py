@@ -167,31 +167,80 @@ def _port(name: str, number: int) -> Obj:
     return {"name": name, "port": number, "targetPort": name, "protocol": "TCP"}
 
 
-def zookeeper_peer_service_spec(spec: FlinkClusterSpec) -> Obj:
+def peer_service_spec(spec: FlinkClusterSpec, component: str, ports: list[tuple[str, int]]) -> Obj:
     """Headless: each server's stable DNS name, published before it is ready (the quorum
     forms only once the servers can reach each other)."""
     return {
         "clusterIP": "None",
         "publishNotReadyAddresses": True,
-        "selector": selector_labels(spec.name, ZOOKEEPER_COMPONENT),
-        "ports": [_port("peer", ZOOKEEPER_PEER_PORT), _port("election", ZOOKEEPER_ELECTION_PORT)],
+        "selector": selector_labels(spec.name, component),
+        "ports": [_port(name, number) for name, number in ports],
     }
 
 
-def zookeeper_client_service_spec(spec: FlinkClusterSpec) -> Obj:
+def client_service_spec(spec: FlinkClusterSpec, component: str, port: int) -> Obj:
     return {
         "type": "ClusterIP",
-        "selector": selector_labels(spec.name, ZOOKEEPER_COMPONENT),
-        "ports": [_port("client", ZOOKEEPER_CLIENT_PORT)],
+        "selector": selector_labels(spec.name, component),
+        "ports": [_port("client", port)],
     }
 
 
-def zookeeper_disruption_budget_spec(spec: FlinkClusterSpec) -> Obj:
+def disruption_budget_spec(spec: FlinkClusterSpec, component: str) -> Obj:
     """One server at a time: a majority of an odd ensemble of 3 or more always stays up."""
-    return {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(spec.name, ZOOKEEPER_COMPONENT)}}
+    return {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(spec.name, component)}}
 
 
-class ZooKeeperEnsemble(pulumi.ComponentResource):
+class _ReplicatedStore(pulumi.ComponentResource):
+    """What the ZooKeeper ensemble and the etcd cluster share: a headless peer Service, a
+    client Service, the StatefulSet (after its peers' DNS names exist) and a disruption budget."""
+
+    stateful_set: k8s.apps.v1.StatefulSet
+    peer_service: k8s.core.v1.Service
+    client_service: k8s.core.v1.Service
+    disruption_budget: k8s.policy.v1.PodDisruptionBudget
+
+    def _register_store(
+        self,
+        name: str,
+        spec: FlinkClusterSpec,
+        component: str,
+        object_name: str,
+        peers_name: str,
+        peer_ports: list[tuple[str, int]],
+        client_port: int,
+        statefulset: Obj,
+        needs: list[pulumi.Resource],
+    ) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        metadata = object_metadata(spec, object_name, component)
+        self.peer_service = k8s.core.v1.Service(
+            f"{name}-peers",
+            metadata=wire(object_metadata(spec, peers_name, component)),
+            spec=wire(peer_service_spec(spec, component, peer_ports)),
+            opts=child,
+        )
+        self.client_service = k8s.core.v1.Service(
+            f"{name}-client",
+            metadata=wire(metadata),
+            spec=wire(client_service_spec(spec, component, client_port)),
+            opts=child,
+        )
+        self.stateful_set = k8s.apps.v1.StatefulSet(
+            f"{name}-statefulset",
+            metadata=wire(metadata),
+            spec=wire(statefulset),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*needs, self.peer_service]),
+        )
+        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
+            f"{name}-disruption-budget",
+            metadata=wire(metadata),
+            spec=wire(disruption_budget_spec(spec, component)),
+            opts=child,
+        )
+
+
+class ZooKeeperEnsemble(_ReplicatedStore):
     """A ZooKeeper ensemble for one Flink cluster: ConfigMap, StatefulSet with a persistent
     volume per server, a headless peer Service, a client Service and a disruption budget.
 
@@ -199,10 +248,6 @@ class ZooKeeperEnsemble(pulumi.ComponentResource):
     """
 
     config_map: k8s.core.v1.ConfigMap
-    stateful_set: k8s.apps.v1.StatefulSet
-    peer_service: k8s.core.v1.Service
-    client_service: k8s.core.v1.Service
-    disruption_budget: k8s.policy.v1.PodDisruptionBudget
     quorum: str
 
     def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -218,29 +263,16 @@ class ZooKeeperEnsemble(pulumi.ComponentResource):
             data={"zoo.cfg": zoo_cfg(spec), "logback.xml": ZOOKEEPER_LOGBACK},
             opts=child,
         )
-        self.peer_service = k8s.core.v1.Service(
-            f"{name}-peers",
-            metadata=wire(object_metadata(spec, names.zookeeper_peers, ZOOKEEPER_COMPONENT)),
-            spec=wire(zookeeper_peer_service_spec(spec)),
-            opts=child,
-        )
-        self.client_service = k8s.core.v1.Service(
-            f"{name}-client",
-            metadata=wire(object_metadata(spec, names.zookeeper, ZOOKEEPER_COMPONENT)),
-            spec=wire(zookeeper_client_service_spec(spec)),
-            opts=child,
-        )
-        self.stateful_set = k8s.apps.v1.StatefulSet(
-            f"{name}-statefulset",
-            metadata=wire(object_metadata(spec, names.zookeeper, ZOOKEEPER_COMPONENT)),
-            spec=wire(zookeeper_statefulset_spec(spec)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.config_map, self.peer_service]),
-        )
-        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-disruption-budget",
-            metadata=wire(object_metadata(spec, names.zookeeper, ZOOKEEPER_COMPONENT)),
-            spec=wire(zookeeper_disruption_budget_spec(spec)),
-            opts=child,
+        self._register_store(
+            name,
+            spec,
+            ZOOKEEPER_COMPONENT,
+            names.zookeeper,
+            names.zookeeper_peers,
+            [("peer", ZOOKEEPER_PEER_PORT), ("election", ZOOKEEPER_ELECTION_PORT)],
+            ZOOKEEPER_CLIENT_PORT,
+            zookeeper_statefulset_spec(spec),
+            needs=[self.config_map],
         )
         self.register_outputs({"quorum": self.quorum})
 
@@ -339,54 +371,24 @@ def _spread(selector: dict[str, str]) -> Obj:
     }
 
 
-class EtcdCluster(pulumi.ComponentResource):
+class EtcdCluster(_ReplicatedStore):
     """An etcd cluster: StatefulSet with a persistent volume per member, headless peer
     Service, client Service and a disruption budget of one member."""
-
-    stateful_set: k8s.apps.v1.StatefulSet
-    peer_service: k8s.core.v1.Service
-    client_service: k8s.core.v1.Service
-    disruption_budget: k8s.policy.v1.PodDisruptionBudget
 
     def __init__(self, name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions | None = None) -> None:
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:EtcdCluster", name, None, opts)
         names = spec.names
-        child = pulumi.ResourceOptions(parent=self)
-        selector = selector_labels(spec.name, ETCD_COMPONENT)
-        metadata = object_metadata(spec, names.etcd, ETCD_COMPONENT)
-        self.peer_service = k8s.core.v1.Service(
-            f"{name}-peers",
-            metadata=wire(object_metadata(spec, names.etcd_peers, ETCD_COMPONENT)),
-            spec=wire(
-                {
-                    "clusterIP": "None",
-                    "publishNotReadyAddresses": True,
-                    "selector": selector,
-                    "ports": [_port("client", ETCD_CLIENT_PORT), _port("peer", ETCD_PEER_PORT)],
-                }
-            ),
-            opts=child,
-        )
-        self.client_service = k8s.core.v1.Service(
-            f"{name}-client",
-            metadata=wire(metadata),
-            spec=wire(
-                {"type": "ClusterIP", "selector": selector, "ports": [_port("client", ETCD_CLIENT_PORT)]}
-            ),
-            opts=child,
-        )
-        self.stateful_set = k8s.apps.v1.StatefulSet(
-            f"{name}-statefulset",
-            metadata=wire(metadata),
-            spec=wire(etcd_statefulset_spec(spec)),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.peer_service]),
-        )
-        self.disruption_budget = k8s.policy.v1.PodDisruptionBudget(
-            f"{name}-disruption-budget",
-            metadata=wire(metadata),
-            spec=wire({"maxUnavailable": 1, "selector": {"matchLabels": selector}}),
-            opts=child,
+        self._register_store(
+            name,
+            spec,
+            ETCD_COMPONENT,
+            names.etcd,
+            names.etcd_peers,
+            [("client", ETCD_CLIENT_PORT), ("peer", ETCD_PEER_PORT)],
+            ETCD_CLIENT_PORT,
+            etcd_statefulset_spec(spec),
+            needs=[],
         )
         self.register_outputs({})
 
@@ -412,13 +414,7 @@ class Zetcd(pulumi.ComponentResource):
         self.service = k8s.core.v1.Service(
             f"{name}-service",
             metadata=wire(metadata),
-            spec=wire(
-                {
-                    "type": "ClusterIP",
-                    "selector": selector_labels(spec.name, ZETCD_COMPONENT),
-                    "ports": [_port("client", ZOOKEEPER_CLIENT_PORT)],
-                }
-            ),
+            spec=wire(client_service_spec(spec, ZETCD_COMPONENT, ZOOKEEPER_CLIENT_PORT)),
             opts=child,
         )
         self.register_outputs({"quorum": self.quorum})
