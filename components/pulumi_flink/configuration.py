@@ -31,7 +31,6 @@ class FlinkConfiguration(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         ensure_valid(spec)
-        render_config(spec)  # fail here, before registering, if the spec cannot render
         super().__init__(f"{TYPE_PREFIX}:FlinkConfiguration", name, None, opts)
         self.rendered = pulumi.Output.from_input(ha_cluster_id).apply(
             lambda cluster_id: render_config(spec, cluster_id)

@@ -154,15 +154,6 @@ HA_DEFAULT_CHECKPOINT_INTERVAL = "30 s"
 HA_DEFAULT_RESTART_STRATEGY = "exponential-delay"
 
 
-def ha_enabled(spec: FlinkClusterSpec) -> bool:
-    return spec.high_availability.enabled
-
-
-def kubernetes_ha(spec: FlinkClusterSpec) -> bool:
-    """Whether Flink keeps its HA metadata in ConfigMaps: every Flink pod then calls the API."""
-    return spec.high_availability.type == "kubernetes"
-
-
 def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedValue]:
     """Flink's HA configuration for the spec's store and version, and the storage under it."""
     ha = spec.high_availability
@@ -170,14 +161,13 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
     base = (ha.storage_dir or "").rstrip("/")
     checkpoints_key, savepoints_key = version.checkpoint_dir_keys
     values: dict[str, RenderedValue] = {
-        version.ha_type_key: ha.type,
+        version.ha_type_key: ha.flink_type,
         "high-availability.cluster-id": ha_cluster_id,
         "high-availability.storageDir": f"{base}/ha",
         checkpoints_key: f"{base}/checkpoints",
         savepoints_key: f"{base}/savepoints",
     }
-    if ha.type in ("zookeeper", "zetcd"):
-        values[version.ha_type_key] = "zookeeper"  # zetcd is ZooKeeper to Flink
+    if ha.flink_type == "zookeeper":
         values["high-availability.zookeeper.quorum"] = spec.zookeeper_quorum
         values["high-availability.zookeeper.path.root"] = ha.path_root
         # Under ZooKeeper HA the JobManager's RPC port comes from this key (default: random),
@@ -212,7 +202,7 @@ def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
     a fresh one (Flink's standalone entrypoint would pick a random id)."""
     if job.job_id is not None:
         return job.job_id
-    if ha_enabled(spec):
+    if spec.high_availability.enabled:
         return hashlib.sha256(f"{spec.namespace}/{spec.name}".encode()).hexdigest()[:32]
     return None
 
@@ -304,7 +294,7 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
         values[version.jvm_options_key] = jvm_options
     if spec.native:
         values.update(native_values(spec))
-    if ha_enabled(spec):
+    if spec.high_availability.enabled:
         values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
     for key, value in spec.flink_configuration.items():
         values.setdefault(key, value)

@@ -424,7 +424,7 @@ def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
     """What identifies a destroyed incarnation's leftover HA data, for manual cleanup."""
     ha = spec.high_availability
     storage = f"files under {(ha.storage_dir or '').rstrip('/')}/ha whose path names {cluster_id}"
-    if ha.type in ("zookeeper", "zetcd"):
+    if ha.flink_type == "zookeeper":
         return f"ZooKeeper node {ha.path_root}/{cluster_id}; {storage}"
     config_map_owner = spec.name if spec.native else cluster_id
     return (

@@ -8,7 +8,6 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .flink_config import kubernetes_ha
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .spec import FlinkClusterSpec
 
@@ -40,7 +39,7 @@ def role_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
             {"apiGroups": ["apps"], "resources": ["deployments/finalizers"], "resourceNames": own_deployment,
              "verbs": ["update"]},
         ]
-    if kubernetes_ha(spec):
+    if spec.high_availability.type == "kubernetes":
         rules.append(
             {"apiGroups": [""], "resources": ["configmaps"],
              "verbs": ["create", "delete", "get", "list", "update", "watch"]}
@@ -80,7 +79,7 @@ class FlinkRbac(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}:FlinkRbac", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.automount_token = bool(rules)
-        self.taskmanager_token = kubernetes_ha(spec)
+        self.taskmanager_token = spec.high_availability.type == "kubernetes"
         self.service_account_name = spec.service_account_name
         self.service_account = None
         if spec.pod.service_account_name is None:

@@ -587,6 +587,11 @@ class HighAvailabilitySpec(SpecModel):
     def enabled(self) -> bool:
         return self.type != "none"
 
+    @property
+    def flink_type(self) -> str:
+        """Flink's own name for the store: zetcd is ZooKeeper to Flink."""
+        return "zookeeper" if self.type == "zetcd" else self.type
+
 
 class FlinkClusterSpec(SpecModel):
     """One Flink cluster on Kubernetes, in any deployment mode.
