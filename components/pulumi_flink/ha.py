@@ -19,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from .meta import TYPE_PREFIX, ensure_valid, object_labels, object_metadata, wire
 from .naming import selector_labels
 from .pods import container_resources
 from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
@@ -80,7 +80,7 @@ def store_statefulset_spec(
         "podManagementPolicy": "Parallel",
         "selector": {"matchLabels": selector},
         "template": {
-            "metadata": {"labels": object_metadata(spec, object_name, component)["labels"]},
+            "metadata": {"labels": object_labels(spec, component)},
             "spec": pod,
         },
         "volumeClaimTemplates": [claim],
@@ -346,7 +346,7 @@ def zetcd_deployment_spec(spec: FlinkClusterSpec) -> Obj:
         "replicas": zetcd.replicas,
         "selector": {"matchLabels": selector},
         "template": {
-            "metadata": {"labels": object_metadata(spec, names.zetcd, ZETCD_COMPONENT)["labels"]},
+            "metadata": {"labels": object_labels(spec, ZETCD_COMPONENT)},
             "spec": {
                 "automountServiceAccountToken": False,
                 "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},

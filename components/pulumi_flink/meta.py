@@ -12,14 +12,20 @@ from .validation import check_cluster
 TYPE_PREFIX = "flink:index"
 
 
+def object_labels(spec: FlinkClusterSpec, component: str) -> dict[str, str]:
+    """The labels of every object and pod: ours, and in native mode Flink's own too."""
+    labels = common_labels(spec.name, component, str(spec.version), spec.labels)
+    if spec.native:
+        labels.update(native_labels(spec.name, component))
+    return labels
+
+
 def object_metadata(spec: FlinkClusterSpec, name: str, component: str) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "name": name,
         "namespace": spec.namespace,
-        "labels": common_labels(spec.name, component, str(spec.version), spec.labels),
+        "labels": object_labels(spec, component),
     }
-    if spec.native:
-        metadata["labels"].update(native_labels(spec.name, component))
     if spec.annotations:
         metadata["annotations"] = dict(spec.annotations)
     return metadata

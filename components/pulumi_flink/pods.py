@@ -19,7 +19,8 @@ from .flink_config import (
     RenderedConfig,
     fixed_job_id,
 )
-from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, native_labels
+from .meta import object_labels
+from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels
 from .spec import HA_STORAGE_MOUNT, USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
 from .validation import filesystem_plugin
 
@@ -304,16 +305,9 @@ def flink_pod_template(
     annotations.update(role.annotations)
     annotations[CONFIG_CHECKSUM_ANNOTATION] = config.checksum
     return {
-        "metadata": {"labels": pod_labels(spec, role.component), "annotations": annotations},
+        "metadata": {"labels": object_labels(spec, role.component), "annotations": annotations},
         "spec": pod,
     }
-
-
-def pod_labels(spec: FlinkClusterSpec, component: str) -> dict[str, str]:
-    labels = common_labels(spec.name, component, str(spec.version), spec.labels)
-    if spec.native:
-        labels.update(native_labels(spec.name, component))
-    return labels
 
 
 def taskmanager_pod_template(spec: FlinkClusterSpec, automount_token: bool = False) -> Obj:
