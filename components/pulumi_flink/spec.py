@@ -79,6 +79,8 @@ class SpecModel(BaseModel):
         alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
+        # Field docstrings become descriptions: the stack-config and package schemas use them.
+        use_attribute_docstrings=True,
     )
 
     def __init__(self, **data: Any) -> None:
@@ -225,8 +227,9 @@ class TaskManagerSpec(Resources):
     """The TaskManagers. Defaults: 1 CPU, 1728Mi (Flink's default), 1 replica, 1 slot."""
 
     memory: str = "1728Mi"
+    """Container memory request and limit, and Flink's process size (``taskmanager.memory.process.size``)."""
     replicas: int = Field(default=1, ge=1)
-    """TaskManager pods in the Deployment."""
+    """TaskManager pods in the Deployment (standalone); native mode starts pods on demand instead."""
     slots: int = Field(default=1, ge=1)
     """``taskmanager.numberOfTaskSlots``: parallel task slots per TaskManager."""
 
@@ -258,6 +261,7 @@ class RestSpec(SpecModel):
     """How the REST endpoint (API and web UI) is exposed. Default: a ClusterIP Service."""
 
     exposure: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    """Type of the REST Service: 'ClusterIP' (in-cluster only), 'NodePort' or 'LoadBalancer'."""
     node_port: int | None = Field(default=None, ge=30000, le=32767)
     """Fixed node port, with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
     annotations: dict[str, str] = {}
@@ -281,10 +285,15 @@ class PodOptions(SpecModel):
     env: list[dict[str, Any]] = []
     """Extra container env entries (``name`` and ``value`` or ``valueFrom``)."""
     volumes: list[dict[str, Any]] = []
+    """Extra pod volumes; mount them with ``volumeMounts``."""
     volume_mounts: list[dict[str, Any]] = []
+    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``)."""
     node_selector: dict[str, str] = {}
+    """Node labels a Flink pod's node must carry."""
     tolerations: list[dict[str, Any]] = []
+    """Taints the Flink pods tolerate."""
     affinity: dict[str, Any] | None = None
+    """A Kubernetes ``affinity`` for the Flink pods; unset: none."""
     image_pull_secrets: list[str] = []
     """Names of Secrets in the namespace used to pull the image."""
     service_account_name: str | None = None
@@ -464,8 +473,11 @@ class StoreSpec(SpecModel):
     replicas: int = Field(default=3, ge=1)
     """Servers: odd, so that a majority survives (3 tolerates one lost server, 5 two)."""
     image: str
+    """Container image of the servers."""
     cpu: str = "500m"
+    """CPU request and limit of each server, as a Kubernetes quantity."""
     memory: str = "1Gi"
+    """Memory request and limit of each server; the JVM heap (ZooKeeper) is sized within it."""
     storage: str = "10Gi"
     """Each server's persistent volume for its data."""
     storage_class_name: str | None = None
@@ -506,12 +518,14 @@ class EtcdSpec(StoreSpec):
     """The etcd cluster behind zetcd."""
 
     image: str = "quay.io/coreos/etcd:v3.5.17"
+    """The etcd image (``etcd`` on PATH)."""
 
 
 class ZetcdSpec(SpecModel):
     """zetcd: the ZooKeeper 3.4 API served from etcd, for Flink 1.14 and earlier."""
 
     image: str = "quay.io/coreos/zetcd:v0.0.5"
+    """The zetcd image."""
     replicas: int = Field(default=2, ge=1)
     """Stateless (sessions live in etcd leases), so more than one keeps the API up."""
     allow_unsupported_flink_version: bool = False
@@ -542,8 +556,11 @@ class HighAvailabilitySpec(SpecModel):
     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3://): credentials never go into the
     ConfigMap."""
     zookeeper: ZooKeeperSpec = ZooKeeperSpec()
+    """With type 'zookeeper': the ensemble the library runs (3 servers), or ``existingQuorum``."""
     etcd: EtcdSpec = EtcdSpec()
+    """With type 'zetcd': the etcd cluster that stores the data (3 members)."""
     zetcd: ZetcdSpec = ZetcdSpec()
+    """With type 'zetcd': the zetcd servers in front of etcd."""
     path_root: str = "/flink"
     """``high-availability.zookeeper.path.root``: the ZooKeeper node under which each cluster
     id keeps its data."""
@@ -611,16 +628,21 @@ class FlinkClusterSpec(SpecModel):
     image: str | None = None
     """Container image; unset uses the official ``flink:<flinkVersion>-java17`` (``-java11`` before 1.18)."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    """``imagePullPolicy`` of every Flink container."""
     config_file: Literal["auto", "flink-conf.yaml", "config.yaml"] = "auto"
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
     ``config.yaml`` may be chosen from 1.19 on."""
     job_manager: JobManagerSpec = JobManagerSpec()
+    """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
     task_manager: TaskManagerSpec = TaskManagerSpec()
+    """The TaskManagers: size, replicas and task slots."""
     parallelism: int = Field(default=1, ge=1)
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
     web-UI submissions send their own parallelism (1 unless given)."""
     ports: Ports = Ports()
+    """Ports of the Flink processes; the defaults are Flink's."""
     rest: RestSpec = RestSpec()
+    """How the REST API and web UI are exposed: a ClusterIP Service unless set."""
     flink_configuration: dict[str, ConfigValue] = {}
     """Extra Flink configuration, flat keys. Keys the library manages are refused, naming the field to use."""
     jvm_options: list[str] = []
@@ -630,6 +652,7 @@ class FlinkClusterSpec(SpecModel):
     annotations: dict[str, str] = {}
     """Extra annotations on every object and pod."""
     pod: PodOptions = PodOptions()
+    """Extra env, volumes, scheduling and pull secrets for every Flink pod."""
     mode: Mode = "session"
     """'session': a long-running cluster that jobs are submitted to. 'application': the
     cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every entry of
@@ -644,6 +667,7 @@ class FlinkClusterSpec(SpecModel):
     jobs: list[PerJobSpec] = []
     """Per-job mode: the jobs, each on its own cluster."""
     high_availability: HighAvailabilitySpec = HighAvailabilitySpec()
+    """JobManager high availability; off unless ``type`` is set."""
 
     @field_validator("jobs")
     @classmethod
