@@ -8,8 +8,8 @@ validated before the first resource is registered.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -17,15 +17,33 @@ import pulumi
 from .cluster import FlinkCluster
 from .errors import FlinkSpecError, Problem
 from .spec import FlinkClusterSpec
-from .validation import check_cluster, cluster_names, cluster_warnings, planned_objects
+from .validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings, planned_objects
 
 PROJECT = "pulumi-flink"
-KNOWN_KEYS = {"clusters": "the list of Flink clusters of this stack"}
+CLUSTERS_KEY = "clusters"
+HA_CREDENTIALS_KEY = "haCredentials"
+KNOWN_KEYS = {
+    CLUSTERS_KEY: "The Flink clusters of this stack: a list of FlinkClusterSpec in camelCase "
+    "(name and flinkVersion required). Schema: stacks/stack-config.schema.json.",
+    HA_CREDENTIALS_KEY: "Object-store credentials for HA storage, as secrets: cluster name -> "
+    "environment variable -> value. Set each with `pulumi config set --secret --path "
+    "'haCredentials.<cluster>.<VARIABLE>' <value>`; they reach the pods only through a Kubernetes Secret.",
+}
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A secret from stack config. ``value`` is its plain text under ``pulumi up``; offline the
+    stack file holds only the ciphertext, so it is None and renders show a placeholder."""
+
+    value: str | None = field(repr=False)
 
 
 @dataclass(frozen=True)
 class StackConfig:
     clusters: tuple[FlinkClusterSpec, ...]
+    ha_credentials: Mapping[str, Mapping[str, SecretValue]] = field(default_factory=dict)
+    """Cluster name -> environment variable -> secret, from ``haCredentials``."""
 
     @property
     def warnings(self) -> list[str]:
@@ -42,15 +60,51 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> StackConfig:
-    """Validate a stack's ``config:`` block (``project:key`` → value); raise every problem at once."""
+def _is_ciphertext(value: Any) -> bool:
+    """A secret as a stack file holds it: ``{secure: v1:...}``."""
+    return isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str)
+
+
+def _ciphertext_paths(value: Any, path: str) -> list[str]:
+    if _is_ciphertext(value):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _ciphertext_paths(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _ciphertext_paths(v, f"{path}[{i}]")]
+    return []
+
+
+def parse_stack_config(
+    config: Mapping[str, Any], project: str = PROJECT, secret_keys: Collection[str] = ()
+) -> StackConfig:
+    """Validate a stack's ``config:`` block (``project:key`` → value); raise every problem at once.
+
+    ``secret_keys``: the keys Pulumi marks secret (under ``pulumi up`` their values arrive
+    decrypted); offline, secrets are the stack file's ``{secure: ...}`` values.
+    """
     problems: list[Problem] = []
     prefix = f"{project}:"
     for key in sorted(config):
         if key.startswith(prefix) and key[len(prefix) :] not in KNOWN_KEYS:
             known = ", ".join(f"{prefix}{k}" for k in KNOWN_KEYS)
             problems.append(Problem(key, "unknown stack config key.", f"use one of: {known}"))
-    raw = _decode(config.get(f"{prefix}clusters"))
+    clusters_key = f"{prefix}{CLUSTERS_KEY}"
+    raw = _decode(config.get(clusters_key))
+    secret_inside = _ciphertext_paths(raw, clusters_key)
+    if clusters_key in secret_keys:
+        secret_inside.append(clusters_key)
+    if secret_inside:
+        problems.append(
+            Problem(
+                secret_inside[0],
+                "is a secret; a cluster spec holds no secret, and one secret value makes Pulumi "
+                "treat the whole clusters list, and every output from it, as secret.",
+                f"put object-store credentials in {prefix}{HA_CREDENTIALS_KEY}, other secrets in "
+                "Kubernetes Secrets named by highAvailability.credentialsSecret or pod.env valueFrom",
+            )
+        )
+        raise FlinkSpecError(problems)
     if raw is None:
         problems.append(
             Problem(
@@ -82,9 +136,62 @@ def parse_stack_config(config: Mapping[str, Any], project: str = PROJECT) -> Sta
         specs.append(spec)
 
     problems += _check_collisions(specs)
+    credentials, credential_problems = _parse_ha_credentials(config, prefix, secret_keys, specs)
+    problems += credential_problems
     if problems:
         raise FlinkSpecError(problems)
-    return StackConfig(tuple(specs))
+    return StackConfig(tuple(specs), credentials)
+
+
+def _parse_ha_credentials(
+    config: Mapping[str, Any], prefix: str, secret_keys: Collection[str], specs: list[FlinkClusterSpec]
+) -> tuple[dict[str, dict[str, SecretValue]], list[Problem]]:
+    key = f"{prefix}{HA_CREDENTIALS_KEY}"
+    raw = _decode(config.get(key))
+    if raw is None or raw == {}:
+        return {}, []
+    if not isinstance(raw, dict):
+        fix = f"write a mapping of cluster names to credentials, e.g. {key}: {{analytics: {{...}}}}"
+        return {}, [Problem(key, "expected a mapping of cluster names to credentials.", fix)]
+    by_name = {spec.name: spec for spec in specs}
+    decrypted = key in secret_keys
+    credentials: dict[str, dict[str, SecretValue]] = {}
+    problems: list[Problem] = []
+    for cluster, variables in raw.items():
+        path = f"{key}.{cluster}"
+        if cluster not in by_name:
+            known = ", ".join(sorted(by_name)) or "none"
+            problems.append(
+                Problem(path, "names no cluster of this stack.", f"use a cluster name ({known})")
+            )
+            continue
+        if not isinstance(variables, dict) or not variables:
+            problems.append(
+                Problem(
+                    path,
+                    "expected a mapping of environment variable names to secrets.",
+                    "e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, each set with --secret",
+                )
+            )
+            continue
+        secrets: dict[str, SecretValue] = {}
+        for variable, value in variables.items():
+            if _is_ciphertext(value):
+                secrets[variable] = SecretValue(None)
+            elif decrypted and isinstance(value, str):
+                secrets[variable] = SecretValue(value)
+            else:
+                problems.append(
+                    Problem(
+                        f"{path}.{variable}",
+                        "is plain text in the stack file; credentials must be Pulumi secrets.",
+                        f"run: pulumi config set --secret --path '{HA_CREDENTIALS_KEY}.{cluster}.{variable}' "
+                        "<value>",
+                    )
+                )
+        problems += [Problem(path, p.message, p.fix) for p in check_ha_credentials(by_name[cluster], variables)]
+        credentials[cluster] = secrets
+    return credentials, problems
 
 
 def _check_collisions(specs: list[FlinkClusterSpec]) -> list[Problem]:
@@ -132,6 +239,15 @@ def current_stack_config() -> dict[str, Any]:
     return values
 
 
+def current_secret_keys() -> set[str]:
+    """The config keys the running Pulumi program received as secrets."""
+    from pulumi.runtime import config as runtime_config
+
+    return {key for key in current_stack_config() if runtime_config.is_config_secret(key)} | set(
+        runtime_config.get_config_secret_keys_env()
+    )
+
+
 def build_stack(stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> dict[str, FlinkCluster]:
     clusters = {spec.name: FlinkCluster(spec.name, spec, opts=opts) for spec in stack.clusters}
     pulumi.export("clusters", {name: _stack_output(cluster) for name, cluster in clusters.items()})
@@ -160,4 +276,4 @@ def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:
 
 def main() -> None:
     """Entry point of ``stacks/__main__.py``."""
-    build_stack(parse_stack_config(current_stack_config(), pulumi.get_project()))
+    build_stack(parse_stack_config(current_stack_config(), pulumi.get_project(), current_secret_keys()))
