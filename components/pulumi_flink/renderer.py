@@ -24,6 +24,18 @@ from .program import PROJECT, StackConfig, build_stack
 RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 
 
+@dataclass(frozen=True)
+class AliasSpec:
+    """One entry of a resource's ``aliases`` option, as the SDK sent it to the engine."""
+
+    urn: str = ""
+    name: str = ""
+    type: str = ""
+    parent: str = ""
+    """The (recorded) URN of the alias's parent; empty: the resource's own parent."""
+    no_parent: bool = False
+
+
 @dataclass
 class RecordedResource:
     urn: str
@@ -34,7 +46,7 @@ class RecordedResource:
     parent: str
     provider: str
     dependencies: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[AliasSpec, ...] = ()
     replace_on_changes: tuple[str, ...] = ()
 
 
@@ -44,6 +56,8 @@ class Render:
 
     resources: list[RecordedResource] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    stack: str = "render"
+    project: str = PROJECT
 
     @property
     def by_urn(self) -> dict[str, RecordedResource]:
@@ -57,6 +71,44 @@ class Render:
         """Manifests of every Kubernetes object, sorted by namespace, kind and name."""
         objects = [manifest_from_inputs(r.inputs) for r in self.kubernetes_resources()]
         return sorted(objects, key=_object_sort_key)
+
+    def engine_urn(self, resource: RecordedResource) -> str:
+        """The URN the Pulumi engine gives the resource: the whole chain of parent types, and no
+        Stack type for top-level resources (the mock monitor's URNs keep only the last parent type)."""
+        return self._urn(self._qualified_type(resource.parent, resource.type), resource.name)
+
+    def alias_urns(self, resource: RecordedResource) -> set[str]:
+        """Every earlier engine URN the engine accepts as this resource: those of its own
+        ``aliases`` and those inherited from its parents' aliases. A child named
+        ``<parent name>-x`` inherits ``<alias name>-x`` under the parent's alias, which is why
+        every child name in this library starts with its component's name."""
+        own = set()
+        for alias in resource.aliases:
+            if alias.urn:
+                own.add(alias.urn)
+                continue
+            parent = "" if alias.no_parent else (alias.parent or resource.parent)
+            qualified_type = self._qualified_type(parent, alias.type or resource.type)
+            own.add(self._urn(qualified_type, alias.name or resource.name))
+        parent_resource = self.by_urn.get(resource.parent)
+        if parent_resource is None:
+            return own
+        inherited = set()
+        for parent_alias in self.alias_urns(parent_resource):
+            _, _, parent_type, parent_name = parent_alias.split("::", 3)
+            for urn in {self.engine_urn(resource), *own}:
+                name = urn.rsplit("::", 1)[1]
+                if name.startswith(parent_resource.name):
+                    name = parent_name + name[len(parent_resource.name) :]
+                inherited.add(self._urn(f"{parent_type}${resource.type}", name))
+        return own | inherited
+
+    def _qualified_type(self, parent_urn: str, type_: str) -> str:
+        parent = self.by_urn.get(parent_urn)
+        return type_ if parent is None else f"{self._qualified_type(parent.parent, parent.type)}${type_}"
+
+    def _urn(self, qualified_type: str, name: str) -> str:
+        return f"urn:pulumi:{self.stack}::{self.project}::{qualified_type}::{name}"
 
     def waits_of(self, resource: RecordedResource) -> list[RecordedResource]:
         """The custom resources ``resource`` waits for (a wait on a component means its children)."""
@@ -139,6 +191,17 @@ class _Mocks(pulumi.runtime.Mocks):
         return {}, None
 
 
+def _alias_specs(request: Any) -> tuple[AliasSpec, ...]:
+    specs = [AliasSpec(urn=urn) for urn in request.aliasURNs]
+    for alias in request.aliases:
+        if alias.urn:
+            specs.append(AliasSpec(urn=alias.urn))
+        else:
+            spec = alias.spec
+            specs.append(AliasSpec("", spec.name, spec.type, spec.parentUrn, spec.noParent))
+    return tuple(specs)
+
+
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks, render: Render) -> None:
         super().__init__(mocks)
@@ -158,7 +221,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     parent=request.parent,
                     provider=request.provider,
                     dependencies=tuple(sorted(request.dependencies)),
-                    aliases=tuple(str(a) for a in request.aliasURNs),
+                    aliases=_alias_specs(request),
                     replace_on_changes=tuple(request.replaceOnChanges),
                 )
             )
@@ -176,6 +239,7 @@ def run_program(
     ``into`` receives the records even when the program raises.
     """
     render = into if into is not None else Render()
+    render.stack, render.project = stack, project
     mocks = _Mocks()
     monitor = _RecordingMonitor(mocks, render)
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
