@@ -315,3 +315,38 @@ def test_library_model_derives_the_sizes_flink_derives(
     result = checked(version, config_file)
     comparison = compare(LIBRARY, result.spec.version, result.sweep)
     assert not comparison.sizes, comparison.report("pulumi_flink.memory vs Flink")
+
+
+# --- (d) the environment stacks: every cluster's render, read by Flink ----------------------
+
+ENV_STACKS = ("dev", "staging", "prod")
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+
+
+def env_clusters() -> list[FlinkClusterSpec]:
+    from pulumi_flink.cli import load_stack_file
+    from pulumi_flink.program import parse_stack_config
+
+    return [
+        spec
+        for stack in ENV_STACKS
+        for spec in parse_stack_config(load_stack_file(STACKS / f"Pulumi.{stack}.yaml")).clusters
+    ]
+
+
+def test_flink_reads_every_env_stack_cluster(
+    java: Java, java_build: Callable[[str], JavaBuild], tmp_path: Path
+) -> None:
+    specs = env_clusters()
+    assert {s.version.minor_key for s in specs} == {(1, 20)}, "the check below loads 1.20 only"
+    rendered = [render_config(spec, ha_cluster_id=f"{spec.name}-0123abcd") for spec in specs]
+    pairs = zip(specs, rendered, strict=True)
+    dirs = [write_conf_dir(r, tmp_path / f"{s.namespace}-{s.name}") for s, r in pairs]
+    results = run_config_check(java, java_build(V120), dirs, tmp_path)
+    for spec, config, flink in zip(specs, rendered, results, strict=True):
+        assert not {"loadError", "taskmanagerError", "jobmanagerError"} & set(flink), (spec.name, flink)
+        assert flink["taskmanager"]["process"] == spec.task_manager.memory_mib * MIB, spec.name
+        assert flink["jobmanager"]["process"] == spec.job_manager.memory_mib * MIB, spec.name
+        wrong = {k: (v, flink["config"].get(k)) for k, v in config.values.items()
+                 if k not in flink["config"] or not same_value(v, flink["config"][k])}
+        assert not wrong, (spec.name, wrong)
