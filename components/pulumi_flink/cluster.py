@@ -5,18 +5,18 @@
   client that submits the job.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
+import inspect
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .args import FlinkClusterArgs
 from .configuration import FlinkConfiguration
 from .errors import raise_if_any
 from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store, credentials_secret
 from .meta import TYPE_PREFIX, ensure_valid
+from .package_args import spec_from_args
 from .rbac import FlinkRbac
 from .services import FlinkServices
 from .spec import FlinkClusterSpec, JobSpec, PerJobSpec
@@ -46,7 +46,7 @@ class FlinkClusterParts:
         name: str,
         spec: FlinkClusterSpec,
         submitted: JobSpec | None = None,
-    ) -> FlinkClusterParts:
+    ) -> "FlinkClusterParts":
         child = pulumi.ResourceOptions(parent=owner)
         high_availability = None
         if spec.high_availability.enabled:
@@ -133,58 +133,45 @@ class FlinkJobCluster(pulumi.ComponentResource):
 
 
 class FlinkCluster(pulumi.ComponentResource):
-    """A Flink cluster on Kubernetes, in any deployment mode (``spec.mode``, ``spec.native``).
+    """A Flink cluster on Kubernetes, in any deployment mode (``mode``, ``native``).
 
-    Pass your own ``provider``/``providers`` and ``parent`` in ``opts``: every
-    child inherits them. Bad input raises ``FlinkSpecError`` before anything
-    is registered.
-
-    Outputs: ``namespace``, ``cluster_id``; for session and application clusters
-    ``jobmanager_service_name``, ``rest_service_name``, ``rest_endpoint`` (in-cluster URL);
-    for per-job, ``job_clusters`` (one ``FlinkJobCluster`` per job) and ``rest_endpoints``
-    (job name → in-cluster URL). With high availability, ``ha_cluster_ids`` and ``ha_cleanup``
-    (cluster or job name → the HA cluster id of this incarnation, and where its HA data
-    would stay after a destroy).
+    ``args`` is the whole spec as plain values (``FlinkClusterArgs``; from a validated
+    ``FlinkClusterSpec``: ``spec_args(spec)``); only ``haCredentials`` values may be
+    secrets or outputs. Bad input raises ``FlinkSpecError`` before anything is registered.
+    Pass your own ``provider``/``providers`` and ``parent`` in ``opts``: every child
+    inherits them. Per-job mode makes one ``FlinkJobCluster`` per job (``job_clusters``).
     """
 
-    spec: FlinkClusterSpec
-    parts: FlinkClusterParts | None
-    job_clusters: dict[str, FlinkJobCluster]
-    zookeeper: ZooKeeperEnsemble | None
-    """Per-job mode with a ZooKeeper store: the ensemble every job cluster shares."""
-    etcd: EtcdCluster | None
-    zetcd: Zetcd | None
-    """Per-job mode with zetcd: the etcd cluster and zetcd every job cluster shares."""
+    # The class-level annotations are the component's outputs in the package schema.
     namespace: pulumi.Output[str]
+    """The namespace of every object of the cluster."""
     cluster_id: pulumi.Output[str]
+    """The cluster name: prefix of every object name, and native mode's ``kubernetes.cluster-id``."""
     jobmanager_service_name: pulumi.Output[str] | None
+    """Session and application mode: the Service TaskManagers and clients reach the JobManager by."""
     rest_service_name: pulumi.Output[str] | None
+    """Session and application mode: the Service of the REST API and web UI."""
     rest_endpoint: pulumi.Output[str] | None
+    """Session and application mode: the in-cluster URL of the REST API and web UI."""
     rest_endpoints: pulumi.Output[dict[str, str]]
+    """Cluster name (per-job mode: job name) -> in-cluster URL of its REST API."""
     ha_cluster_ids: pulumi.Output[dict[str, str]]
+    """With HA: cluster name (per-job mode: job name) -> the HA cluster id of this incarnation."""
     ha_cleanup: pulumi.Output[dict[str, str]]
-    ha_credentials: k8s.core.v1.Secret | None
-    """The Secret made from ``ha_credentials``, if given."""
+    """With HA: cluster name (per-job mode: job name) -> where its HA data stays after a destroy."""
 
-    def __init__(
-        self,
-        name: str,
-        spec: FlinkClusterSpec,
-        opts: pulumi.ResourceOptions | None = None,
-        ha_credentials: Mapping[str, pulumi.Input[str]] | None = None,
-    ) -> None:
-        """``ha_credentials``: object-store credentials for the HA storage (e.g.
-        AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) as Pulumi secrets: the library makes the
-        Secret ``<name>-ha-credentials`` from them, which every Flink pod reads. Use it
-        instead of ``highAvailability.credentialsSecret``."""
+    def __init__(self, name: str, args: FlinkClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        spec, ha_credentials = spec_from_args(args)
         raise_if_any(check_ha_credentials(spec, ha_credentials))
         if ha_credentials is not None:
             ha = spec.high_availability.model_copy(update={"credentials_secret": spec.names.ha_credentials})
             spec = spec.model_copy(update={"high_availability": ha})
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:FlinkCluster", name, None, opts)
-        self.spec = spec
-        self.ha_credentials = None
+        self.spec: FlinkClusterSpec = spec
+        """The validated spec the cluster was built from."""
+        self.ha_credentials: k8s.core.v1.Secret | None = None
+        """The Secret made from ``ha_credentials``, if given."""
         if ha_credentials is not None:
             self.ha_credentials = credentials_secret(
                 name, spec, ha_credentials, pulumi.ResourceOptions(parent=self)
@@ -192,9 +179,15 @@ class FlinkCluster(pulumi.ComponentResource):
         for warning in cluster_warnings(spec):
             pulumi.log.warn(warning, resource=self)
 
-        self.parts = None
-        self.job_clusters = {}
-        self.zookeeper = self.etcd = self.zetcd = None
+        self.parts: FlinkClusterParts | None = None
+        """Session and application mode: the components of the cluster."""
+        self.job_clusters: dict[str, FlinkJobCluster] = {}
+        """Per-job mode: job name -> the job's own cluster."""
+        self.zookeeper: ZooKeeperEnsemble | None = None
+        """Per-job mode with a ZooKeeper store: the ensemble every job cluster shares."""
+        self.etcd: EtcdCluster | None = None
+        self.zetcd: Zetcd | None = None
+        """Per-job mode with zetcd: the etcd cluster and zetcd every job cluster shares."""
         self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
         if spec.mode == "per-job":
             self.zookeeper, self.etcd, self.zetcd = create_store(
@@ -236,3 +229,8 @@ class FlinkCluster(pulumi.ComponentResource):
         return FlinkJobCluster(
             f"{name}-{job.name}", self.spec.job_cluster(job), job, opts=pulumi.ResourceOptions(parent=self)
         )
+
+
+# The package schema takes the class docstring verbatim; indented lines would be preformatted
+# text in the generated SDKs' docs.
+FlinkCluster.__doc__ = inspect.cleandoc(FlinkCluster.__doc__ or "")

@@ -14,8 +14,10 @@ from typing import Any
 
 import pulumi
 
+from .args import FlinkClusterArgs
 from .cluster import FlinkCluster
 from .errors import FlinkSpecError, Problem
+from .package_args import spec_args
 from .spec import FlinkClusterSpec
 from .validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings, planned_objects
 
@@ -189,7 +191,8 @@ def _parse_ha_credentials(
                         "<value>",
                     )
                 )
-        problems += [Problem(path, p.message, p.fix) for p in check_ha_credentials(by_name[cluster], variables)]
+        refused = check_ha_credentials(by_name[cluster], variables)
+        problems += [Problem(path, p.message, p.fix) for p in refused]
         credentials[cluster] = secrets
     return credentials, problems
 
@@ -249,9 +252,18 @@ def current_secret_keys() -> set[str]:
 
 
 def build_stack(stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> dict[str, FlinkCluster]:
-    clusters = {spec.name: FlinkCluster(spec.name, spec, opts=opts) for spec in stack.clusters}
+    clusters = {s.name: FlinkCluster(s.name, _cluster_args(stack, s), opts) for s in stack.clusters}
     pulumi.export("clusters", {name: _stack_output(cluster) for name, cluster in clusters.items()})
     return clusters
+
+
+def _cluster_args(stack: StackConfig, spec: FlinkClusterSpec) -> FlinkClusterArgs:
+    args = spec_args(spec)
+    secrets = stack.ha_credentials.get(spec.name)
+    if secrets:
+        # Offline the ciphertext cannot be read: an empty secret stands in, and renders redact it.
+        args["ha_credentials"] = {name: pulumi.Output.secret(s.value or "") for name, s in secrets.items()}
+    return args
 
 
 def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pulumi_flink.configuration import FlinkConfiguration
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import render_config
 from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION
+from pulumi_flink.package_args import spec_args
 from pulumi_flink.rbac import FlinkRbac
 from pulumi_flink.renderer import RecordedResource, Render, run_program
 from pulumi_flink.services import FlinkServices
@@ -285,7 +286,7 @@ def test_outputs() -> None:
     outputs: dict[str, Any] = {}
 
     def program() -> Any:
-        cluster = FlinkCluster("analytics", make_spec(namespace="streaming"))
+        cluster = FlinkCluster("analytics", spec_args(make_spec(namespace="streaming")))
         return pulumi.Output.all(
             cluster.namespace,
             cluster.jobmanager_service_name,
@@ -308,9 +309,8 @@ def test_callers_provider_and_parent_reach_every_child() -> None:
     def program() -> None:
         provider = k8s.Provider("team-cluster", namespace="ignored")
         parent = pulumi.ComponentResource("acme:platform:DataPlatform", "platform")
-        FlinkCluster(
-            "analytics", make_spec(), opts=pulumi.ResourceOptions(parent=parent, providers=[provider])
-        )
+        opts = pulumi.ResourceOptions(parent=parent, providers=[provider])
+        FlinkCluster("analytics", spec_args(make_spec()), opts=opts)
 
     render = run_program(program)
     resources = by_name(render)
@@ -329,7 +329,7 @@ def test_callers_provider_and_parent_reach_every_child() -> None:
 
 def test_bad_spec_registers_nothing() -> None:
     def program() -> None:
-        FlinkCluster("analytics", make_spec(taskManager={"memory": "300Mi"}))
+        FlinkCluster("analytics", spec_args(make_spec(taskManager={"memory": "300Mi"})))
 
     render = Render()
     with pytest.raises(FlinkSpecError, match=r"taskManager\.memory"):

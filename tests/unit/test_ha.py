@@ -305,13 +305,14 @@ def test_the_cluster_outputs_its_ha_ids_and_cleanup() -> None:
     import pulumi
 
     from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.package_args import spec_args
     from pulumi_flink.renderer import run_program
 
     seen: dict[str, Any] = {}
 
     def program() -> Any:
-        cluster = FlinkCluster("analytics", ha_spec())
-        plain = FlinkCluster("plain", make_spec(name="plain"))
+        cluster = FlinkCluster("analytics", spec_args(ha_spec()))
+        plain = FlinkCluster("plain", spec_args(make_spec(name="plain")))
         return pulumi.Output.all(cluster.ha_cluster_ids, cluster.ha_cleanup, plain.ha_cluster_ids).apply(
             lambda values: seen.update(ids=values[0], cleanup=values[1], plain=values[2])
         )
@@ -396,6 +397,7 @@ def test_credentials_passed_as_pulumi_secrets_become_a_secret_and_stay_secret() 
     import pulumi
 
     from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.package_args import spec_args
     from pulumi_flink.renderer import REDACTED, run_program
 
     spec = ha_spec({"type": "kubernetes", "storageDir": "s3://bucket/flink"}, flinkVersion="1.20.3")
@@ -403,7 +405,8 @@ def test_credentials_passed_as_pulumi_secrets_become_a_secret_and_stay_secret() 
         "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": pulumi.Output.secret("s3cr3t"),
     }
-    render = run_program(lambda: FlinkCluster("analytics", spec, ha_credentials=credentials) and None)
+    args = spec_args(spec, ha_credentials=credentials)
+    render = run_program(lambda: FlinkCluster("analytics", args) and None)
     objects = objects_by_kind_name(render)
     secret = objects[("Secret", "analytics-ha-credentials")]
     # Every value is secret in the state and never written by the renderer, not even the plain one.
@@ -433,11 +436,12 @@ def test_bad_credentials_are_refused_before_registering(
     ha: dict[str, Any] | None, credentials: dict[str, str], words: str
 ) -> None:
     from pulumi_flink.cluster import FlinkCluster
+    from pulumi_flink.package_args import spec_args
     from pulumi_flink.renderer import Render, run_program
 
     spec = make_spec(highAvailability=ha) if ha else make_spec()
     render = Render()
     with pytest.raises(FlinkSpecError) as info:
-        run_program(lambda: FlinkCluster("analytics", spec, ha_credentials=credentials), into=render)
+        run_program(lambda: FlinkCluster("analytics", spec_args(spec, ha_credentials=credentials)), render)
     assert info.value.paths == ["ha_credentials"] and words in str(info.value)
     assert render.resources == []

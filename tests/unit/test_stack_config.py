@@ -251,3 +251,61 @@ def test_env_stacks_keep_credentials_as_secrets(name: str) -> None:
     next(iter(leaked[CREDENTIALS].values()))["AWS_ACCESS_KEY_ID"] = "AKIAEXAMPLE"
     with pytest.raises(FlinkSpecError):
         parse_stack_config(leaked)
+
+
+# --- where the secrets end up ---
+
+SECRET_SIGNATURE = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def occurrences(value: Any, needle: str, path: str = "") -> list[str]:
+    """Paths at which ``needle`` occurs in a recorded input (wire form)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in occurrences(v, needle, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in occurrences(v, needle, f"{path}[{i}]")]
+    return [path] if isinstance(value, str) and needle in value else []
+
+
+def test_under_pulumi_up_credentials_reach_only_the_secret_and_stay_secret() -> None:
+    from pulumi.runtime import config as runtime_config
+
+    from pulumi_flink.program import main
+    from pulumi_flink.renderer import run_program
+
+    plain = "wJalrXUtnFEMI-example-secret"
+    config = {
+        CLUSTERS: json.dumps([s3_cluster(), s3_cluster("billing")]),
+        CREDENTIALS: json.dumps({"orders": {"AWS_ACCESS_KEY_ID": "AKIA1", "AWS_SECRET_ACCESS_KEY": plain}}),
+    }
+    token = runtime_config.CONFIG.set({})
+    runtime_config.set_all_config(config, [CREDENTIALS])
+    try:
+        render = run_program(main)
+    finally:
+        runtime_config.set_all_config({}, [])
+        runtime_config.CONFIG.reset(token)
+    found = {(r.type, r.name): occurrences(r.inputs, plain) for r in render.resources}
+    assert {key: paths for key, paths in found.items() if paths} == {
+        ("kubernetes:core/v1:Secret", "orders-ha-credentials"): [".stringData.value.AWS_SECRET_ACCESS_KEY"]
+    }
+    (secret,) = [r for r in render.resources if r.name == "orders-ha-credentials"]
+    # On the wire the whole stringData is one secret value: encrypted in the state, hidden in previews.
+    assert SECRET_SIGNATURE.items() <= secret.inputs["stringData"].items()
+    # The Flink pods of that cluster, and only of that cluster, read the Secret by reference.
+    readers = {
+        o["metadata"]["name"]
+        for o in render.kubernetes_objects()
+        if "orders-ha-credentials" in json.dumps(o.get("spec", {}))
+    }
+    assert readers == {"orders-jobmanager", "orders-taskmanager"}
+
+
+def test_offline_renders_show_the_secret_redacted_and_never_the_ciphertext() -> None:
+    from pulumi_flink.renderer import REDACTED, render_stack
+
+    document = stack_document("prod")["config"]
+    objects = render_stack(parse_stack_config(document)).kubernetes_objects()
+    (secret,) = [o for o in objects if o["kind"] == "Secret"]
+    assert secret["stringData"] == {"AWS_ACCESS_KEY_ID": REDACTED, "AWS_SECRET_ACCESS_KEY": REDACTED}
+    assert not occurrences(objects, "v1:placeholder")
