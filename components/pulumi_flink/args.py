@@ -76,7 +76,7 @@ cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every en
     PerJob = "per-job"
 
 
-class JobManagerArgs(TypedDict, total=False):
+class JobManager(TypedDict, total=False):
     """The JobManager. Defaults: 1 CPU, 1600Mi (Flink's own default process size), 1 replica."""
 
     cpu: str
@@ -94,7 +94,7 @@ a bounded job would run again every time it finishes). Every other mode runs it 
 Deployment. The TaskManager Deployment stays up after the job ends either way."""
 
 
-class TaskManagerArgs(TypedDict, total=False):
+class TaskManager(TypedDict, total=False):
     """The TaskManagers. Defaults: 1 CPU, 1728Mi (Flink's default), 1 replica, 1 slot."""
 
     cpu: str
@@ -107,7 +107,7 @@ class TaskManagerArgs(TypedDict, total=False):
     """``taskmanager.numberOfTaskSlots``: parallel task slots per TaskManager."""
 
 
-class PortsArgs(TypedDict, total=False):
+class Ports(TypedDict, total=False):
     """Container ports. Defaults are those of Flink's own Kubernetes examples."""
 
     rpc: int
@@ -122,7 +122,7 @@ class PortsArgs(TypedDict, total=False):
     """``taskmanager.data.port``: fixed instead of Flink's random port, so policies can name it."""
 
 
-class RestArgs(TypedDict, total=False):
+class Rest(TypedDict, total=False):
     """How the REST endpoint (API and web UI) is exposed. Default: a ClusterIP Service."""
 
     exposure: RestExposure
@@ -133,7 +133,7 @@ class RestArgs(TypedDict, total=False):
     """Annotations on the REST Service, e.g. for a cloud load balancer."""
 
 
-class PodOptionsArgs(TypedDict, total=False):
+class PodOptions(TypedDict, total=False):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
 Entries are plain Kubernetes objects in their YAML form (camelCase keys)
@@ -157,7 +157,7 @@ and reach the pod spec unchanged. Defaults: none of each."""
     """Use this existing ServiceAccount; unset creates ``<name>-flink``."""
 
 
-class JobArgs(TypedDict, total=False):
+class Job(TypedDict, total=False):
     """The job of an application cluster, or one job of a per-job deployment.
 
 Only ``jar`` is required."""
@@ -186,7 +186,7 @@ recovers the job instead of starting a fresh one."""
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
 
-class PerJobArgs(TypedDict, total=False):
+class PerJob(TypedDict, total=False):
     """One job of a per-job deployment: a name, the job, and optionally its own TaskManagers."""
 
     jar: Required[str]
@@ -213,11 +213,11 @@ recovers the job instead of starting a fresh one."""
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
     name: Required[str]
     """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``."""
-    task_manager: NotRequired[TaskManagerArgs]
+    task_manager: NotRequired[TaskManager]
     """This job's TaskManagers; unset uses the cluster's ``taskManager``."""
 
 
-class ZooKeeperArgs(TypedDict, total=False):
+class ZooKeeper(TypedDict, total=False):
     """The ZooKeeper ensemble the library runs for Flink, or an existing quorum."""
 
     replicas: int
@@ -237,7 +237,7 @@ class ZooKeeperArgs(TypedDict, total=False):
 fields are then unused."""
 
 
-class EtcdArgs(TypedDict, total=False):
+class Etcd(TypedDict, total=False):
     """The etcd cluster behind zetcd."""
 
     replicas: int
@@ -254,7 +254,7 @@ class EtcdArgs(TypedDict, total=False):
     """Storage class of the data volumes; unset uses the cluster's default."""
 
 
-class ZetcdArgs(TypedDict, total=False):
+class Zetcd(TypedDict, total=False):
     """zetcd: the ZooKeeper 3.4 API served from etcd, for Flink 1.14 and earlier."""
 
     image: str
@@ -266,7 +266,7 @@ class ZetcdArgs(TypedDict, total=False):
 you have tested leader election and recovery with your Flink release."""
 
 
-class HighAvailabilityArgs(TypedDict, total=False):
+class HighAvailability(TypedDict, total=False):
     """JobManager high availability: leader election and the metadata that lets a new
 JobManager recover running jobs. Default: off."""
 
@@ -288,11 +288,11 @@ pod; ``storageDir`` is then ``file:///flink-ha`` or a directory below it."""
     """An existing Secret whose keys become environment variables of every Flink pod (e.g.
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3://): credentials never go into the
 ConfigMap."""
-    zookeeper: ZooKeeperArgs
+    zookeeper: ZooKeeper
     """With type 'zookeeper': the ensemble the library runs (3 servers), or ``existingQuorum``."""
-    etcd: EtcdArgs
+    etcd: Etcd
     """With type 'zetcd': the etcd cluster that stores the data (3 members)."""
-    zetcd: ZetcdArgs
+    zetcd: Zetcd
     """With type 'zetcd': the zetcd servers in front of etcd."""
     path_root: str
     """``high-availability.zookeeper.path.root``: the ZooKeeper node under which each cluster
@@ -327,16 +327,16 @@ Flink release."""
     config_file: ConfigFile
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
 ``config.yaml`` may be chosen from 1.19 on."""
-    job_manager: JobManagerArgs
+    job_manager: JobManager
     """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
-    task_manager: TaskManagerArgs
+    task_manager: TaskManager
     """The TaskManagers: size, replicas and task slots."""
     parallelism: int
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
 web-UI submissions send their own parallelism (1 unless given)."""
-    ports: PortsArgs
+    ports: Ports
     """Ports of the Flink processes; the defaults are Flink's."""
-    rest: RestArgs
+    rest: Rest
     """How the REST API and web UI are exposed: a ClusterIP Service unless set."""
     flink_configuration: dict[str, Any]
     """Extra Flink configuration, flat keys. Keys the library manages are refused, naming the field to use."""
@@ -346,7 +346,7 @@ web-UI submissions send their own parallelism (1 unless given)."""
     """Extra labels on every object and pod."""
     annotations: dict[str, str]
     """Extra annotations on every object and pod."""
-    pod: PodOptionsArgs
+    pod: PodOptions
     """Extra env, volumes, scheduling and pull secrets for every Flink pod."""
     mode: Mode
     """'session': a long-running cluster that jobs are submitted to. 'application': the
@@ -357,11 +357,11 @@ cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every en
     """False (standalone): Flink does not know it runs on Kubernetes; TaskManagers are a
 Deployment of ``taskManager.replicas`` pods. True (native): the JobManager creates and
 deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need."""
-    job: NotRequired[JobArgs]
+    job: NotRequired[Job]
     """Application mode: the job the cluster runs."""
-    jobs: list[PerJobArgs]
+    jobs: list[PerJob]
     """Per-job mode: the jobs, each on its own cluster."""
-    high_availability: HighAvailabilityArgs
+    high_availability: HighAvailability
     """JobManager high availability; off unless ``type`` is set."""
     ha_credentials: NotRequired[dict[str, pulumi.Input[str]]]
     """Object-store credentials for the HA storage (e.g. AWS_ACCESS_KEY_ID and

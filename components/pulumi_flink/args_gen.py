@@ -8,7 +8,8 @@ Pulumi's component analyzer reads (``pulumi.provider.experimental``): TypedDicts
 are the spec's field names and whose attribute docstrings are the spec's field descriptions.
 For every spec model reachable from ``FlinkClusterSpec``:
 
-- a TypedDict ``<model without "Spec">Args`` (``total=False``), inherited fields flattened in,
+- a TypedDict ``FlinkClusterArgs`` for the root, ``<model without "Spec">`` for the others
+  (``total=False``), inherited fields flattened in,
   since the analyzer reads each class's own source for the docstrings;
 - ``Required[T]`` for fields without a default, ``NotRequired[T]`` for ``T | None``;
 - plain types only (str, int, float, bool, list, dict, nested Args): the whole spec must be
@@ -65,8 +66,12 @@ class UndocumentedFieldsError(Exception):
 
 
 def args_name(model: type[SpecModel]) -> str:
-    """``FlinkClusterSpec`` -> ``FlinkClusterArgs``, ``Ports`` -> ``PortsArgs``."""
-    return model.__name__.removesuffix("Spec") + "Args"
+    """``FlinkClusterSpec`` -> ``FlinkClusterArgs`` (the component's inputs); every nested model
+    keeps its name without "Spec" (``TaskManagerSpec`` -> ``TaskManager``): the SDK generators
+    add their own ``Args`` to input types, so TypeScript and Go read ``TaskManagerArgs``."""
+    if model is FlinkClusterSpec:
+        return "FlinkClusterArgs"
+    return model.__name__.removesuffix("Spec")
 
 
 def enum_member_name(value: str) -> str:
