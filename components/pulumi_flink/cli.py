@@ -1,9 +1,11 @@
-"""``pulumi-flink``: render a stack offline, with no Pulumi CLI and no cluster.
+"""``pulumi-flink``: render a stack offline, with no Pulumi CLI and no cluster; review a change.
 
     pulumi-flink render --stack dev            # stacks/Pulumi.dev.yaml -> rendered/dev/
     pulumi-flink render --config FILE --out DIR
+    pulumi-flink diff BASE_DIR HEAD_DIR [--out FILE] [--title TEXT] [--exit-code]
 
-Exit codes: 0 rendered; 2 bad input (nothing written).
+render exit codes: 0 rendered; 2 bad input (nothing written).
+diff exit codes: 0 compared; 1 changes found with --exit-code; 2 bad input (nothing written).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .diff import DEFAULT_TITLE, DiffOptions, RenderDirError, diff_folders
 from .errors import FlinkSpecError
 from .manifests import OutputDirError, write_manifests
 from .program import PROJECT, StackConfig, parse_stack_config
@@ -63,6 +66,24 @@ def _parser() -> argparse.ArgumentParser:
         help="folder of the stack config files (default: stacks)",
     )
     render.add_argument("--out", type=Path, help="output folder (default: rendered/<stack>)")
+    diff = commands.add_parser(
+        "diff", help="compare two render folders object by object and print Markdown for a pull request"
+    )
+    diff.add_argument("base", type=Path, help="render folder before the change")
+    diff.add_argument("head", type=Path, help="render folder after the change")
+    diff.add_argument("--out", type=Path, help="write the Markdown to FILE instead of stdout")
+    diff.add_argument("--title", default=DEFAULT_TITLE, help=f"heading (default: {DEFAULT_TITLE})")
+    diff.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
+    diff.add_argument(
+        "--enable-configmap-mutable",
+        action="store_true",
+        help="the Kubernetes provider sets enableConfigMapMutable: ConfigMap data updates in place",
+    )
+    diff.add_argument(
+        "--enable-secret-mutable",
+        action="store_true",
+        help="the Kubernetes provider sets enableSecretMutable: Secret data updates in place",
+    )
     return parser
 
 
@@ -89,10 +110,38 @@ def render_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def diff_command(args: argparse.Namespace) -> int:
+    options = DiffOptions(args.enable_configmap_mutable, args.enable_secret_mutable)
+    try:
+        changes, markdown = diff_folders(args.base, args.head, args.title, options)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(markdown, encoding="utf-8")
+    except (RenderDirError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not args.out:
+        _write_utf8(markdown)
+    return 1 if args.exit_code and changes else 0
+
+
+def _write_utf8(text: str) -> None:
+    """Markdown is UTF-8 whatever the locale says (the comment shows arrows)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "render":
         return render_command(args)
+    if args.command == "diff":
+        return diff_command(args)
     return 2  # pragma: no cover - argparse refuses other commands
 
 
