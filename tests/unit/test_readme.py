@@ -8,15 +8,20 @@ from typing import Any
 
 import pulumi
 
+from pulumi_flink import FlinkCluster
 from pulumi_flink.renderer import run_program
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def compose_example() -> str:
+def python_block(marker: str) -> str:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    (block,) = [b for b in blocks if "FlinkCluster(" in b]
+    (block,) = [b for b in blocks if marker in b]
     return block
+
+
+def compose_example() -> str:
+    return python_block("pulumi.export(")
 
 
 def test_compose_example_runs_and_its_output_resolves() -> None:
@@ -34,3 +39,21 @@ def test_compose_example_runs_and_its_output_resolves() -> None:
     assert seen["url"] == "http://orders-rest.streaming.svc:8081"
     names = {(o["kind"], o["metadata"]["name"]) for o in render.kubernetes_objects()}
     assert ("Deployment", "orders-taskmanager") in names
+
+
+def test_alias_examples_run_and_carry_their_aliases() -> None:
+    def program() -> None:
+        namespace: dict[str, Any] = {
+            "FlinkCluster": FlinkCluster,
+            "pulumi": pulumi,
+            "args": {"name": "analytics", "flink_version": "1.20"},
+            "platform": pulumi.ComponentResource("acme:platform:Data", "data"),
+        }
+        exec(compile(python_block("pulumi.Alias("), "README.md", "exec"), namespace)
+
+    render = run_program(program)
+    clusters = [r for r in render.resources if r.type == "flink:index:FlinkCluster"]
+    assert [(r.name, bool(r.aliases)) for r in clusters] == [("analytics-eu", True), ("analytics", True)]
+    # Each alias points at the same earlier URN: the top-level "analytics" both examples started from.
+    earlier = "urn:pulumi:render::pulumi-flink::flink:index:FlinkCluster::analytics"
+    assert all(earlier in render.alias_urns(r) for r in clusters)
