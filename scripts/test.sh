@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-test.sh
-.venv/bin/ruff check components tests stacks scripts
+.venv/bin/ruff check components tests stacks scripts package examples
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

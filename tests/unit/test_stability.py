@@ -115,3 +115,13 @@ def test_adding_a_cluster_leaves_the_others_untouched() -> None:
     result = changes("prod", knob)
     assert {c.status for c in result} == {"added"}
     assert {c.key.name.split("-")[0] for c in result} == {"adhoc"}
+
+
+@pytest.mark.parametrize("stack_file", sorted((ROOT / "stacks").glob("Pulumi.*.yaml")), ids=lambda p: p.stem)
+def test_no_two_resources_of_a_stack_share_a_urn_or_an_object(stack_file: Path) -> None:
+    # The mock monitor accepts duplicate URNs and object names; the engine and the API server don't.
+    rendered = render_stack(parse_stack_config(load_stack_file(stack_file)))
+    urns = [rendered.engine_urn(r) for r in rendered.resources]
+    assert len(urns) == len(set(urns))
+    objects = [object_key(o) for o in rendered.kubernetes_objects()]
+    assert len(objects) == len(set(objects))
