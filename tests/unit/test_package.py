@@ -202,18 +202,21 @@ def test_spec_inputs_are_plain_and_only_credential_values_may_be_outputs(schema:
     assert "plain" not in credentials["additionalProperties"]
 
 
+OUTPUTS = {
+    "namespace",
+    "clusterId",
+    "jobmanagerServiceName",
+    "restServiceName",
+    "restEndpoint",
+    "restEndpoints",
+    "haClusterIds",
+    "haCleanup",
+}
+
+
 def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
     outputs = resource(schema)["properties"]
-    assert set(outputs) == {
-        "namespace",
-        "clusterId",
-        "jobmanagerServiceName",
-        "restServiceName",
-        "restEndpoint",
-        "restEndpoints",
-        "haClusterIds",
-        "haCleanup",
-    }
+    assert set(outputs) == OUTPUTS
     assert resource(schema)["required"] == sorted(
         ["namespace", "clusterId", "restEndpoints", "haClusterIds", "haCleanup"]
     )
@@ -353,16 +356,7 @@ def test_construct_returns_the_outputs_by_their_schema_names(provider: Component
         return pulumi.Output.all(**result.state).apply(seen.update)
 
     run_program(program)
-    assert seen["keys"] == {
-        "namespace",
-        "clusterId",
-        "jobmanagerServiceName",
-        "restServiceName",
-        "restEndpoint",
-        "restEndpoints",
-        "haClusterIds",
-        "haCleanup",
-    }
+    assert seen["keys"] == OUTPUTS
     assert seen["restEndpoint"] == "http://analytics-rest.flink-dev.svc:8081"
     assert seen["restEndpoints"] == {"analytics": seen["restEndpoint"]} and seen["haClusterIds"] == {}
 
