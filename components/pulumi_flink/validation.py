@@ -262,7 +262,7 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, object] | None) -> list[Problem]:
-    """``FlinkCluster(ha_credentials=...)``: object-store credentials as Pulumi secrets."""
+    """``haCredentials`` (``ha_credentials`` in Python args): object-store credentials as Pulumi secrets."""
     if credentials is None:
         return []
     ha = spec.high_availability
@@ -270,15 +270,15 @@ def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, objec
     if not ha.enabled or storage.startswith("file://") or not storage:
         return [
             Problem(
-                "ha_credentials",
+                "haCredentials",
                 "there is no object-store HA storage to use them for.",
-                "set highAvailability.type and an object-store storageDir, or drop ha_credentials",
+                "set highAvailability.type and an object-store storageDir, or drop haCredentials",
             )
         ]
     if ha.credentials_secret is not None:
         return [
             Problem(
-                "ha_credentials",
+                "haCredentials",
                 "highAvailability.credentialsSecret already names the Secret.",
                 "pass one of them",
             )
@@ -287,7 +287,7 @@ def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, objec
     if bad or not credentials:
         return [
             Problem(
-                "ha_credentials",
+                "haCredentials",
                 f"keys {bad} are not environment variable names." if bad else "no credentials given.",
                 "use keys such as AWS_ACCESS_KEY_ID",
             )

@@ -443,5 +443,5 @@ def test_bad_credentials_are_refused_before_registering(
     render = Render()
     with pytest.raises(FlinkSpecError) as info:
         run_program(lambda: FlinkCluster("analytics", spec_args(spec, ha_credentials=credentials)), render)
-    assert info.value.paths == ["ha_credentials"] and words in str(info.value)
+    assert info.value.paths == ["haCredentials"] and words in str(info.value)
     assert render.resources == []
