@@ -11,6 +11,10 @@
 2. The longest chain of resource waits (``Render.wait_chain()``) of the dev
    stack and of one cluster, and what every custom resource of one cluster
    waits for.
+3. Every stack file (dev, staging, prod, and one per mode and HA store): its
+   render time in this process (median, after one warm-up render) and object
+   count, and the time ``pulumi-flink diff`` takes to compare that render with
+   one whose first cluster has one more TaskManager (native: one more slot).
 
 It prints figures only; it asserts nothing.
 """
@@ -291,6 +295,64 @@ def dependency_figures() -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- main
 
 
+def stack_figures(repeat: int) -> list[dict[str, Any]]:
+    import copy
+
+    from pulumi_flink.cli import load_stack_file
+    from pulumi_flink.diff import diff_folders
+    from pulumi_flink.manifests import write_manifests
+    from pulumi_flink.program import parse_stack_config
+    from pulumi_flink.renderer import render_stack
+
+    rows = []
+    with tempfile.TemporaryDirectory() as work:
+        for stack_file in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
+            config = load_stack_file(stack_file)
+            stack = parse_stack_config(config)
+            render_stack(stack)  # warm-up: first use of each resource class
+            seconds = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                objects = render_stack(stack).kubernetes_objects()
+                seconds.append(time.perf_counter() - start)
+            head_config = copy.deepcopy(config)
+            first = head_config["pulumi-flink:clusters"][0]
+            task_manager = first.setdefault("taskManager", {})
+            knob = "slots" if first.get("native") else "replicas"  # native starts TaskManagers itself
+            task_manager[knob] = task_manager.get(knob, 1) + 1
+            head = render_stack(parse_stack_config(head_config)).kubernetes_objects()
+            name = stack_file.stem.removeprefix("Pulumi.")
+            base_dir, head_dir = Path(work) / name / "base", Path(work) / name / "head"
+            write_manifests(objects, base_dir)
+            write_manifests(head, head_dir)
+            start = time.perf_counter()
+            changes, _ = diff_folders(base_dir, head_dir)
+            diff_seconds = time.perf_counter() - start
+            rows.append(
+                {
+                    "stack": name,
+                    "clusters": len(stack.clusters),
+                    "objects": len(objects),
+                    "render_seconds_median": statistics.median(seconds),
+                    "diff_seconds": diff_seconds,
+                    "changed_objects": len(changes),
+                }
+            )
+    return rows
+
+
+def format_stack_table(rows: list[dict[str, Any]]) -> str:
+    header = ("stack", "clusters", "objects", "render s", "ms/obj", "diff s", "changed")
+    lines = [f"{header[0]:<24} " + " ".join(f"{h:>8}" for h in header[1:])]
+    for r in rows:
+        per_object = 1000 * r["render_seconds_median"] / r["objects"]
+        lines.append(
+            f"{r['stack']:<24} {r['clusters']:>8} {r['objects']:>8} {r['render_seconds_median']:>8.3f} "
+            f"{per_object:>8.1f} {r['diff_seconds']:>8.3f} {r['changed_objects']:>8}"
+        )
+    return "\n".join(lines)
+
+
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(part) for part in text.split(",") if part.strip()]
@@ -339,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"timing {args.sizes} cluster(s), {args.repeat} run(s) each, one process per run ...")
     rows = render_times(args.sizes, args.repeat, log)
     waits = dependency_figures()
+    stacks = stack_figures(args.repeat)
     total = time.perf_counter() - started
 
     setup = statistics.median(r["setup_seconds_median"] for r in rows)
@@ -358,6 +421,12 @@ def main(argv: list[str] | None = None) -> int:
     for figures in waits:
         print(format_waits(figures))
         print()
+    print(f"3. Every stack file: render in this process (median of {args.repeat}, after a warm-up),")
+    print("   and pulumi-flink diff against the same stack with one more TaskManager (native: slot)")
+    print("   in its first cluster")
+    print()
+    print(format_stack_table(stacks))
+    print()
     print(f"total benchmark time: {total:.1f}s")
     if args.json:
         print(
@@ -367,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                     "repeat": args.repeat,
                     "render_times": rows,
                     "waits": waits,
+                    "stacks": stacks,
                     "total_seconds": total,
                 },
                 indent=2,
