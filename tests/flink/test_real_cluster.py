@@ -176,3 +176,49 @@ def test_rendered_cluster_runs_a_checkpointed_job(
     cluster.stop()
     assert {pod.name: digest(pod.conf_dir) for pod in cluster.pods} == conf_digests
     print(f"Flink {version}: cluster up, 2 checkpoints, cancelled in {time.monotonic() - started:.1f}s")
+
+
+def test_the_dev_stack_as_shipped_boots_and_runs_a_job(
+    java_build: Callable[[str], JavaBuild],
+    loopback_cluster: Callable[[Sequence[Mapping[str, Any]], Path], LoopbackCluster],
+) -> None:
+    """stacks/Pulumi.dev.yaml, unchanged: its two TaskManagers register their slots, and a job
+    runs on them at the stack's parallelism with the stack's checkpoint interval."""
+    from pulumi_flink.cli import load_stack_file
+    from pulumi_flink.program import parse_stack_config
+
+    stack_file = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"
+    stack = parse_stack_config(load_stack_file(stack_file))
+    (spec,) = stack.clusters
+    assert spec.version.minor_key == (1, 20)
+    build = java_build(V120)
+    cluster = loopback_cluster(render_stack(stack).kubernetes_objects(), build.flink_home)
+    cluster.prepare()
+    cluster.start()
+    replicas, slots = spec.task_manager.replicas, spec.task_manager.replicas * spec.task_manager.slots
+    cluster.wait_for(
+        f"{replicas} TaskManagers with {slots} slots",
+        lambda: (o := cluster.rest("GET", "/overview"))["taskmanagers"] == replicas
+        and o["slots-total"] == slots,
+        timeout=180,
+    )
+    with build.job_jar.open("rb") as jar:
+        upload = cluster.rest(
+            "POST", "/jars/upload", files={"jarfile": (build.job_jar.name, jar, "application/x-java-archive")}
+        )
+    run = {"entryClass": JOB_CLASS, "parallelism": spec.parallelism}
+    job_id = cluster.rest("POST", f"/jars/{Path(upload['filename']).name}/run", json=run)["jobid"]
+    cluster.wait_for(
+        "the job running on every vertex",
+        lambda: (j := cluster.rest("GET", f"/jobs/{job_id}"))["state"] == "RUNNING"
+        and all(v["status"] == "RUNNING" for v in j["vertices"]),
+        timeout=120,
+    )
+    interval = spec.flink_configuration["execution.checkpointing.interval"]
+    assert cluster.rest("GET", f"/jobs/{job_id}/checkpoints/config")["interval"] == 1000 * int(
+        str(interval).removesuffix(" s")
+    )
+    job = cluster.rest("GET", f"/jobs/{job_id}")
+    assert {v["parallelism"] for v in job["vertices"]} == {spec.parallelism}
+    cluster.rest("PATCH", f"/jobs/{job_id}", params={"mode": "cancel"})
+    cluster.stop()
