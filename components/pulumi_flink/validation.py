@@ -56,6 +56,7 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems += _check_rest(spec)
     problems += _check_labels(spec)
     problems += _check_pod(spec)
+    problems += _check_no_plain_secrets(spec)
     return problems
 
 
@@ -550,3 +551,34 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
     if spec.pod.service_account_name is None:
         planned.append(("ServiceAccount", names.service_account))
     return planned
+
+
+# Flink options that hold credentials (S3/GCS/Azure keys, SSL and other passwords), and env
+# names that do: their values would sit in plain text in a ConfigMap or a pod spec.
+_CREDENTIAL_OPTION = re.compile(r"password|secret|access[-._]?key|account\.key", re.IGNORECASE)
+_CREDENTIAL_ENV = re.compile(r"PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL", re.IGNORECASE)
+
+
+def _check_no_plain_secrets(spec: FlinkClusterSpec) -> list[Problem]:
+    """Secrets reach the pods only through Secret references, never a ConfigMap or a plain env value."""
+    problems = [
+        Problem(
+            f"flinkConfiguration.{key}",
+            "holds a credential, which would be stored in plain text in the ConfigMap.",
+            "give it to the pods from a Secret: highAvailability.credentialsSecret or haCredentials "
+            "(e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which Flink's S3 file systems read), "
+            "or pod.env with valueFrom.secretKeyRef",
+        )
+        for key, value in spec.flink_configuration.items()
+        if isinstance(value, str) and _CREDENTIAL_OPTION.search(key)
+    ]
+    problems += [
+        Problem(
+            f"pod.env[{index}].value",
+            f"{entry.get('name')} looks like a credential, given in plain text in the pod spec.",
+            "use valueFrom.secretKeyRef to read it from a Secret",
+        )
+        for index, entry in enumerate(spec.pod.env)
+        if "value" in entry and _CREDENTIAL_ENV.search(str(entry.get("name", "")))
+    ]
+    return problems
