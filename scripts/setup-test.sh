@@ -5,6 +5,7 @@
 #     HTTPS server whose certificate openssl makes), when missing;
 #   - Debian's etcd-server and zookeeper (the rendered etcd members and ZooKeeper servers
 #     are started with them), when missing;
+#   - a C compiler (gcc) for the test harness's pod-network library, when missing;
 #   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
@@ -47,6 +48,8 @@ for tool in curl openssl; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 command -v etcd >/dev/null || missing+=(etcd-server)
+# A C compiler builds the harness's pod-network preload library (tests/flink/pod_network.py).
+command -v cc >/dev/null || missing+=(gcc libc6-dev)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup-test: installing ${missing[*]}" >&2

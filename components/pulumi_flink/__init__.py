@@ -10,10 +10,14 @@ from .args import (
     JobManagerWorkload,
     Mode,
     RestExposure,
+    SpreadTopology,
 )
 from .cluster import FlinkCluster, FlinkJobCluster
 from .configuration import FlinkConfiguration
+from .disruption import FlinkDisruptionBudgets
 from .errors import FlinkSpecError, Problem
+from .metrics import FlinkMetrics
+from .network import FlinkNetworkPolicies
 from .package_args import spec_args
 from .rbac import FlinkRbac
 from .services import FlinkServices
@@ -21,10 +25,15 @@ from .spec import (
     FlinkClusterSpec,
     JobManagerSpec,
     JobSpec,
+    LoggingSpec,
+    MetricsSpec,
+    NetworkPolicySpec,
     PerJobSpec,
     PodOptions,
     Ports,
+    ProbesSpec,
     RestSpec,
+    SpreadSpec,
     TaskManagerSpec,
 )
 from .workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
@@ -35,7 +44,10 @@ __all__ = [
     "FlinkClusterArgs",
     "FlinkClusterSpec",
     "FlinkConfiguration",
+    "FlinkDisruptionBudgets",
     "FlinkJobCluster",
+    "FlinkMetrics",
+    "FlinkNetworkPolicies",
     "FlinkRbac",
     "FlinkServices",
     "FlinkSpecError",
@@ -46,13 +58,19 @@ __all__ = [
     "JobManagerWorkload",
     "JobSpec",
     "JobSubmitter",
+    "LoggingSpec",
+    "MetricsSpec",
     "Mode",
+    "NetworkPolicySpec",
     "PerJobSpec",
     "PodOptions",
     "Ports",
+    "ProbesSpec",
     "Problem",
     "RestExposure",
     "RestSpec",
+    "SpreadSpec",
+    "SpreadTopology",
     "TaskManager",
     "TaskManagerPodTemplate",
     "TaskManagerSpec",

@@ -36,7 +36,8 @@ class RestExposure(StrEnum):
 
 
 class HighAvailabilityType(StrEnum):
-    """'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
+    """The store the JobManagers elect their leader in; 'none': no high availability.
+'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
 'zetcd': an etcd cluster with zetcd in front, which Flink uses as its ZooKeeper; zetcd
 speaks only ZooKeeper 3.4 and lacks the container nodes of Flink 1.15+'s Curator 5, so
 it is for Flink 1.14 and earlier. 'kubernetes': Flink's leader election and metadata in
@@ -48,8 +49,22 @@ ConfigMaps; nothing else to run."""
     Kubernetes = "kubernetes"
 
 
+class SpreadTopology(StrEnum):
+    """'auto': 'node' when high availability is on, 'none' without. 'node': over nodes
+(``kubernetes.io/hostname``): with enough nodes, a lost node takes at most one
+JobManager, and TaskManagers are spread as evenly as the nodes allow. 'zone': over zones
+(``topology.kubernetes.io/zone``) and, as a preference, over the nodes within them.
+'none': no constraint. Either way ``pod.affinity`` applies as well."""
+
+    Auto = "auto"
+    NoneValue = "none"
+    Node = "node"
+    Zone = "zone"
+
+
 class ImagePullPolicy(StrEnum):
-    """``imagePullPolicy`` of every Flink container."""
+    """``imagePullPolicy`` of every container the cluster runs: Flink's, the jar fetch and
+the library's HA stores."""
 
     Always = "Always"
     IfNotPresent = "IfNotPresent"
@@ -137,7 +152,8 @@ class PodOptions(TypedDict, total=False):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
 Entries are plain Kubernetes objects in their YAML form (camelCase keys)
-and reach the pod spec unchanged. Defaults: none of each."""
+and reach the pod spec unchanged. Defaults: none of each; the pods run as the image's
+non-root ``flink`` user (9999) with a read-only root filesystem."""
 
     env: list[dict[str, Any]]
     """Extra container env entries (``name`` and ``value`` or ``valueFrom``)."""
@@ -155,6 +171,34 @@ and reach the pod spec unchanged. Defaults: none of each."""
     """Names of Secrets in the namespace used to pull the image."""
     service_account_name: NotRequired[str]
     """Use this existing ServiceAccount; unset creates ``<name>-flink``."""
+    run_as_user: int
+    """User id of every process in the Flink pods (pod ``securityContext.runAsUser``): 9999,
+the official image's ``flink`` user, owner of its files. Always set, as Kubernetes cannot
+tell the official images' own user is not root (1.x images start as root, 2.x as the
+non-numeric user 'flink'). 0 (root) is refused: the pods run with ``runAsNonRoot``. Under
+a policy that assigns ids from a range (OpenShift), use an id from the namespace's range."""
+    run_as_group: int
+    """Primary group id of every process in the Flink pods: 9999, the image's ``flink``
+group (0 is allowed: only the user must not be root)."""
+    fs_group: int
+    """Group that owns the Flink pods' volumes (the library's emptyDirs, and claims whose
+driver supports it; changed only when a volume's root does not match already,
+``fsGroupChangePolicy: OnRootMismatch``), and a supplementary group of every process, so
+it can write them: 9999."""
+    read_only_root_filesystem: bool
+    """Every container's root filesystem in the Flink pods is read-only; processes write only
+to the emptyDirs the library mounts (``/tmp``: temporary files, blobs, uploaded jars, the
+TaskManager's working directory with local state and RocksDB files; ``/opt/flink/log``;
+``/opt/flink/usrlib`` for a fetched jar; ``/opt/flink/plugins/<plugin>`` for each plugin
+that ``ENABLE_BUILT_IN_PLUGINS`` enables) and to your volumes not mounted ``readOnly``.
+Local directories set in ``flinkConfiguration`` must then lie on one of those. false:
+the root filesystem is writable where the image allows."""
+    priority_class_name: NotRequired[str]
+    """An existing PriorityClass for the Flink pods (e.g. so the scheduler preempts batch
+work rather than a streaming job's TaskManagers); unset: the cluster's default priority."""
+    termination_grace_period_seconds: NotRequired[int]
+    """Seconds a Flink pod gets between SIGTERM and SIGKILL when it is stopped (Flink cancels
+its tasks and cleans up local state in that time); unset: Kubernetes' default, 30."""
 
 
 class Job(TypedDict, total=False):
@@ -271,7 +315,8 @@ class HighAvailability(TypedDict, total=False):
 JobManager recover running jobs. Default: off."""
 
     type: HighAvailabilityType
-    """'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
+    """The store the JobManagers elect their leader in; 'none': no high availability.
+'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
 'zetcd': an etcd cluster with zetcd in front, which Flink uses as its ZooKeeper; zetcd
 speaks only ZooKeeper 3.4 and lacks the container nodes of Flink 1.15+'s Curator 5, so
 it is for Flink 1.14 and earlier. 'kubernetes': Flink's leader election and metadata in
@@ -306,6 +351,139 @@ created again never recovers an old job from leftover HA data."""
 seconds, not the ~minute Flink's defaults take. False keeps Flink's defaults."""
 
 
+class Probes(TypedDict, total=False):
+    """Kubernetes health probes of the Flink containers. Default: on, timed for JVM start-up.
+
+JobManager: startup and readiness probes that GET the REST API's ``/config`` (it answers
+once the REST endpoint runs and knows the leading JobManager; readiness also decides which
+JobManagers the Services send traffic to), and a liveness probe that connects to the RPC
+port. TaskManagers: startup and liveness probes that connect to their RPC port
+(``ports.taskManagerRpc``). Native mode: the JobManager Deployment has them, and Flink
+creates every TaskManager pod from the pod template, which carries the TaskManager's."""
+
+    enabled: bool
+    """False: no probes; a Flink container counts as started, ready and alive while its
+process runs."""
+    startup_timeout_seconds: int
+    """How long a Flink process may take to start (JVM start-up, the REST endpoint, finding
+the leading JobManager, which after a failover can wait for the old leader's lease)
+before Kubernetes restarts its container. Readiness and liveness are checked only after
+it has started."""
+    job_check: bool
+    """Application mode only. True: the JobManager's liveness probe also asks its own REST
+API (``GET /jobs``, in bash: the image needs no curl) whether the job is RUNNING (with a
+fixed job id, that job), and Kubernetes restarts the JobManager when it has not been for
+``jobCheckGraceSeconds``. False: a JobManager whose job is stuck (failed and kept,
+restarting forever, never submitted) keeps running."""
+    job_check_grace_seconds: int
+    """With ``jobCheck``: how long the job may be in any other state than RUNNING (created,
+restarting, recovering after a failover, waiting for new TaskManager pods) before the
+JobManager is restarted. Keep it above your restart strategy's longest delay plus the
+time new TaskManager pods take to start."""
+
+
+class Spread(TypedDict, total=False):
+    """How the JobManager pods and the TaskManager pods each spread over the cluster
+(``topologySpreadConstraints``, max skew 1, each counting only its own cluster's pods of its
+own component). Default: over nodes with high availability, not at all without."""
+
+    topology: SpreadTopology
+    """'auto': 'node' when high availability is on, 'none' without. 'node': over nodes
+(``kubernetes.io/hostname``): with enough nodes, a lost node takes at most one
+JobManager, and TaskManagers are spread as evenly as the nodes allow. 'zone': over zones
+(``topology.kubernetes.io/zone``) and, as a preference, over the nodes within them.
+'none': no constraint. Either way ``pod.affinity`` applies as well."""
+    required: bool
+    """False: a preference (``whenUnsatisfiable: ScheduleAnyway``): pods still start when
+there are too few nodes or zones. True: a rule (``DoNotSchedule``) for the chosen topology:
+a pod stays Pending rather than skew it (spreading over nodes within zones stays a
+preference)."""
+
+
+class NetworkPolicy(TypedDict, total=False):
+    """Kubernetes NetworkPolicies that let only the traffic each part of the cluster needs reach
+its pods. Default: on, the REST API reachable only from the cluster's own pods.
+
+Per cluster (per-job mode: per job cluster): the JobManagers accept RPC, blob and REST
+from the cluster's own JobManager, TaskManager and (per-job) submitter pods; the
+TaskManagers accept RPC and data from them. ``restFrom`` adds who may reach REST,
+``metricsFrom`` who may scrape ``metrics.port``. The library's ZooKeeper, etcd and zetcd
+accept clients only from the Flink pods that use them and peers only from each other,
+and send only to their peers and DNS (``dnsTo``). The Flink pods' egress stays open:
+they reach the object store, the Kubernetes API (native mode, Kubernetes HA) and your
+sources and sinks, whose addresses the library cannot know. Enforced only where the
+cluster's network plugin implements NetworkPolicy (Calico, Cilium, ...)."""
+
+    enabled: bool
+    """Create the NetworkPolicies. False: none; every pod may reach the Flink and store pods
+unless policies of your own say otherwise."""
+    rest_from: list[dict[str, Any]]
+    """Who may reach the REST API and web UI (``ports.rest``) besides the cluster's own pods:
+Kubernetes NetworkPolicyPeer objects, e.g. ``{namespaceSelector: {matchLabels:
+{kubernetes.io/metadata.name: airflow}}}`` or ``{ipBlock: {cidr: 10.0.0.0/8}}`` (clients
+of a NodePort or LoadBalancer). Empty: only the cluster's own pods (and ``kubectl
+port-forward``, which enters through the kubelet, not the pod network)."""
+    metrics_from: list[dict[str, Any]]
+    """Who may scrape the metrics port (``metrics.port``) of the JobManagers and
+TaskManagers: NetworkPolicyPeers naming your Prometheus, e.g. ``{namespaceSelector:
+{matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels:
+{app.kubernetes.io/name: prometheus}}}``. Empty: nobody; required with
+``metrics.podMonitor`` or ``metrics.serviceMonitor``."""
+    dns_to: list[dict[str, Any]]
+    """Where the library's ZooKeeper, etcd and zetcd pods may send DNS queries (UDP and TCP
+53), besides their peers the only egress they have: the ``k8s-app: kube-dns`` pods in
+``kube-system``. Change it for another DNS, e.g. ``[{ipBlock: {cidr: 169.254.20.10/32}}]``
+for NodeLocal DNSCache."""
+
+
+class Metrics(TypedDict, total=False):
+    """Flink's metrics for Prometheus. Default: Flink's Prometheus reporter on every
+JobManager and TaskManager on port 9249, and no Prometheus operator objects."""
+
+    enabled: bool
+    """Configure Flink's Prometheus reporter (``metrics.reporter.prom.*``; its plugin ships
+in the official image) on every JobManager and TaskManager: it serves every metric in
+Prometheus' text format on ``port``, a container port named ``metrics``. False: the
+library configures no reporter (reporters of your own in ``flinkConfiguration`` run
+as you set them)."""
+    port: int
+    """``metrics.reporter.prom.port``: the port of the reporter's HTTP server (Flink's default)."""
+    pod_monitor: bool
+    """Create a Prometheus operator ``PodMonitor`` (monitoring.coreos.com/v1) named
+``<name>-metrics`` that scrapes the ``metrics`` port of every JobManager and TaskManager
+pod of the cluster (native TaskManagers included). Needs the operator's CRDs."""
+    service_monitor: bool
+    """Create a headless Service ``<name>-metrics`` over the ``metrics`` ports and a
+Prometheus operator ``ServiceMonitor`` of the same name that scrapes it. Needs the
+operator's CRDs. Use it or ``podMonitor``, not both."""
+    monitor_labels: dict[str, str]
+    """Extra labels on the PodMonitor or ServiceMonitor, for your Prometheus'
+``podMonitorSelector``/``serviceMonitorSelector`` (e.g. ``release: prometheus`` for
+kube-prometheus-stack)."""
+
+
+class Logging(TypedDict, total=False):
+    """Where Flink's processes log. Default: stdout only (``kubectl logs``, and whatever
+ships the nodes' container logs)."""
+
+    to_file: bool
+    """Also write each JobManager's and TaskManager's log into ``/opt/flink/log``, as Flink
+does outside containers: a file per process named by Flink's start scripts, rolled by
+size (log4j's RollingFile appender), which the web UI's log pages also show. On an
+emptyDir (limited to the rolled files' size) unless ``volumeClaim``."""
+    volume_claim: NotRequired[str]
+    """With ``toFile``: an existing PersistentVolumeClaim (ReadWriteMany when more than one
+pod runs) for the log files instead of an emptyDir, so they outlive the pods; each pod
+writes into its own directory on it, named after the pod. Nothing deletes old pods'
+directories."""
+    max_file_size: str
+    """With ``toFile``: the size at which a log file is rolled over, in log4j's units
+(``KB``, ``MB``, ``GB``: multiples of 1024), as in Flink's own log4j.properties."""
+    max_files: int
+    """With ``toFile``: rolled files kept per process besides the current one (Flink's default
+10); the oldest is deleted."""
+
+
 class FlinkClusterArgs(TypedDict, total=False):
     """One Flink cluster on Kubernetes, in any deployment mode.
 
@@ -317,13 +495,15 @@ Flink release."""
     name: Required[str]
     """Cluster name: the prefix of every Kubernetes object and the ``app.kubernetes.io/instance`` label."""
     flink_version: Required[str]
-    """Flink release, 'MAJOR.MINOR' or 'MAJOR.MINOR.PATCH' (1.14 to 2.3)."""
+    """Flink release, 'MAJOR.MINOR' or 'MAJOR.MINOR.PATCH' (1.14 to 2.3). Required, with no
+default on purpose: a library upgrade must never move a running cluster to another release."""
     namespace: str
     """Namespace of every object. It must already exist."""
     image: NotRequired[str]
     """Container image; unset uses the official ``flink:<flinkVersion>-java17`` (``-java11`` before 1.18)."""
     image_pull_policy: ImagePullPolicy
-    """``imagePullPolicy`` of every Flink container."""
+    """``imagePullPolicy`` of every container the cluster runs: Flink's, the jar fetch and
+the library's HA stores."""
     config_file: ConfigFile
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
 ``config.yaml`` may be chosen from 1.19 on."""
@@ -363,6 +543,19 @@ deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs
     """Per-job mode: the jobs, each on its own cluster."""
     high_availability: HighAvailability
     """JobManager high availability; off unless ``type`` is set."""
+    probes: Probes
+    """Health probes of the Flink containers: on, with a 180 s start-up budget, unless set."""
+    spread: Spread
+    """How the JobManager and TaskManager pods spread: over nodes with high availability,
+not at all without, unless set."""
+    network_policy: NetworkPolicy
+    """NetworkPolicies admitting only the traffic the cluster needs: on, REST only from the
+cluster's own pods, unless set."""
+    metrics: Metrics
+    """Flink's Prometheus reporter on port 9249 of every JobManager and TaskManager, unless
+set; optionally a PodMonitor or ServiceMonitor."""
+    logging: Logging
+    """Where the Flink processes log: stdout only, unless ``toFile``."""
     ha_credentials: NotRequired[dict[str, pulumi.Input[str]]]
     """Object-store credentials for the HA storage (e.g. AWS_ACCESS_KEY_ID and
 AWS_SECRET_ACCESS_KEY for s3://), environment variable name -> value. Values may be Pulumi

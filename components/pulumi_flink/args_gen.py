@@ -38,6 +38,7 @@ from typing import Any, Literal, Union
 
 from pydantic.fields import FieldInfo
 
+from .generated import write_or_check
 from .spec import FlinkClusterSpec, SpecModel
 
 ARGS_PATH = Path(__file__).with_name("args.py")
@@ -130,11 +131,11 @@ def _spec_model(annotation: Any) -> type[SpecModel] | None:
     return None
 
 
-def _nested_models(annotation: Any) -> list[type[SpecModel]]:
+def nested_models(annotation: Any) -> list[type[SpecModel]]:
     model = _spec_model(annotation)
     if model is not None:
         return [model]
-    return [m for arg in typing.get_args(annotation) for m in _nested_models(arg)]
+    return [m for arg in typing.get_args(annotation) for m in nested_models(arg)]
 
 
 def reachable_models(root: type[SpecModel] = FlinkClusterSpec) -> list[type[SpecModel]]:
@@ -145,7 +146,7 @@ def reachable_models(root: type[SpecModel] = FlinkClusterSpec) -> list[type[Spec
         if model in ordered:
             return
         for info in model.model_fields.values():
-            for nested in _nested_models(info.annotation):
+            for nested in nested_models(info.annotation):
                 visit(nested)
         ordered.append(model)
 
@@ -306,16 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     except UndocumentedFieldsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    current = ARGS_PATH.read_text() if ARGS_PATH.exists() else ""
-    if options.check:
-        if current != text:
-            print(f"{ARGS_PATH} is stale: run `{COMMAND}` and commit the result", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        ARGS_PATH.write_text(text)
-        print(f"wrote {ARGS_PATH}")
-    return 0
+    return write_or_check(ARGS_PATH, text, COMMAND, options.check)
 
 
 if __name__ == "__main__":

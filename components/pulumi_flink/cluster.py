@@ -13,9 +13,12 @@ import pulumi_kubernetes as k8s
 
 from .args import FlinkClusterArgs
 from .configuration import FlinkConfiguration
+from .disruption import FlinkDisruptionBudgets
 from .errors import raise_if_any
 from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store, credentials_secret
 from .meta import TYPE_PREFIX, ensure_valid
+from .metrics import FlinkMetrics
+from .network import FlinkNetworkPolicies
 from .package_args import spec_from_args
 from .rbac import FlinkRbac
 from .services import FlinkServices
@@ -38,6 +41,12 @@ class FlinkClusterParts:
     """Native: the pod template the JobManager creates TaskManager pods from."""
     high_availability: FlinkHighAvailability | None
     """The HA cluster id and, for ZooKeeper, the ensemble; None without HA."""
+    disruption: FlinkDisruptionBudgets
+    """The JobManagers' (with a standby) and standalone TaskManagers' disruption budgets."""
+    network: FlinkNetworkPolicies
+    """The NetworkPolicies of the Flink pods and of the store the cluster runs."""
+    metrics: FlinkMetrics
+    """The PodMonitor or ServiceMonitor, when asked for."""
 
     @classmethod
     def build(
@@ -77,7 +86,13 @@ class FlinkClusterParts:
         jobmanager = JobManager(
             f"{name}-jobmanager", spec, rendered, account, token, needs=needs, submitted=submitted, opts=child
         )
-        return cls(configuration, rbac, services, jobmanager, taskmanager, template, high_availability)
+        disruption = FlinkDisruptionBudgets(f"{name}-disruption", spec, opts=child)
+        network = FlinkNetworkPolicies(f"{name}-network", spec, submitter=submitted is not None, opts=child)
+        metrics = FlinkMetrics(f"{name}-metrics", spec, opts=child)
+        return cls(
+            configuration, rbac, services, jobmanager, taskmanager, template, high_availability, disruption,
+            network, metrics,
+        )
 
     def rest_endpoint(self, spec: FlinkClusterSpec) -> pulumi.Output[str]:
         """The in-cluster URL of the REST API and web UI."""
@@ -188,10 +203,16 @@ class FlinkCluster(pulumi.ComponentResource):
         self.etcd: EtcdCluster | None = None
         self.zetcd: Zetcd | None = None
         """Per-job mode with zetcd: the etcd cluster and zetcd every job cluster shares."""
+        self.store_network: FlinkNetworkPolicies | None = None
+        """Per-job mode: the NetworkPolicies of the shared store (none without one)."""
         self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
         if spec.mode == "per-job":
             self.zookeeper, self.etcd, self.zetcd = create_store(
                 name, spec, pulumi.ResourceOptions(parent=self)
+            )
+            # The shared store's NetworkPolicies; each job cluster makes its own pods'.
+            self.store_network = FlinkNetworkPolicies(
+                f"{name}-network", spec, opts=pulumi.ResourceOptions(parent=self)
             )
             self.job_clusters = {job.name: self._job_cluster(name, job) for job in spec.jobs}
             endpoints = {job: cluster.rest_endpoint for job, cluster in self.job_clusters.items()}

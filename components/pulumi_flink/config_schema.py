@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from .generated import write_or_check
 from .program import CLUSTERS_KEY, HA_CREDENTIALS_KEY, KNOWN_KEYS, PROJECT
 from .spec import FlinkClusterSpec
 
@@ -87,14 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the schema file is stale")
     parser.add_argument("--file", type=Path, default=SCHEMA_FILE)
     args = parser.parse_args(argv)
-    text = schema_text()
-    if args.check:
-        if not args.file.is_file() or args.file.read_text() != text:
-            print(f"{args.file} is stale: run python -m pulumi_flink.config_schema", file=sys.stderr)
-            return 1
-        return 0
-    args.file.write_text(text)
-    return 0
+    return write_or_check(args.file, schema_text(), "python -m pulumi_flink.config_schema", args.check)
 
 
 if __name__ == "__main__":  # pragma: no cover

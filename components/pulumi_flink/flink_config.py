@@ -18,6 +18,37 @@ from .spec import ConfigValue, FlinkClusterSpec, JobSpec
 from .versions import FlinkVersion
 
 CONF_DIR = "/opt/flink/conf"
+# Where a Flink container writes: its root filesystem is read-only (pod.readOnlyRootFilesystem),
+# so the library mounts an emptyDir at each (pods.writable_dirs). Flink's defaults already
+# land there, on every version, so the configuration names none of them:
+# - TMP_DIR is the JVM's java.io.tmpdir, the default of io.tmp.dirs, and through it of
+#   web.tmpdir (uploaded jars), blob.storage.directory, process.working-dir (the JobManager's
+#   and the TaskManager's working directories: the TaskManager's holds local state
+#   (taskmanager.state.local.root-dirs), RocksDB's and ForSt's instance directories and
+#   spilled data), env.pid.dir (flink-console.sh's pid file), the JVM's hsperfdata, and
+#   native libraries unpacked at run time (RocksDB, Netty).
+# - LOG_DIR is env.log.dir's default: log files, if a log4j configuration writes any (the
+#   library's logs to stdout only), and the .out/.err files with STD_REDIRECT_TO_FILE.
+TMP_DIR = "/tmp"
+LOG_DIR = "/opt/flink/log"
+# Flink options naming local directories a process writes to, with their defaults. A value
+# given in flinkConfiguration must lie on a writable volume when the root filesystem is
+# read-only (validation._check_local_dirs).
+LOCAL_DIR_KEYS: dict[str, str] = {
+    "io.tmp.dirs": f"java.io.tmpdir ({TMP_DIR})",
+    "web.tmpdir": f"java.io.tmpdir ({TMP_DIR})",
+    "web.upload.dir": "<web.tmpdir>/flink-web-upload",
+    "blob.storage.directory": "io.tmp.dirs",
+    "process.working-dir": "io.tmp.dirs",
+    "process.jobmanager.working-dir": "process.working-dir",
+    "process.taskmanager.working-dir": "process.working-dir",
+    "taskmanager.state.local.root-dirs": "<TaskManager working dir>/localState",
+    "state.backend.rocksdb.localdir": "<TaskManager working dir>/tmp",
+    "state.backend.rocksdb.log.dir": "RocksDB's instance directory",
+    "state.backend.forst.local-dir": "<TaskManager working dir>/tmp",
+    "env.log.dir": LOG_DIR,
+    "env.pid.dir": TMP_DIR,
+}
 LOG4J_CONSOLE_FILE = "log4j-console.properties"
 # What bin/flink (the CLI: per-job mode's client, or `kubectl exec ... flink list`) reads.
 LOG4J_CLI_FILE = "log4j-cli.properties"
@@ -196,6 +227,34 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
     return values
 
 
+# metrics.enabled: Flink's Prometheus reporter, named "prom" as in Flink's docs. The same keys
+# on every release the library supports (factory-based reporters since 1.11; the reporter's
+# plugin is in the official images' plugins/metrics-prometheus).
+PROMETHEUS_REPORTER = "prom"
+PROMETHEUS_REPORTER_FACTORY = "org.apache.flink.metrics.prometheus.PrometheusReporterFactory"
+PROMETHEUS_REPORTER_CLASS = "org.apache.flink.metrics.prometheus.PrometheusReporter"
+"""The pre-factory way to name the same reporter (``metrics.reporter.<name>.class``)."""
+PROMETHEUS_KEY_PREFIX = f"metrics.reporter.{PROMETHEUS_REPORTER}."
+PROMETHEUS_MANAGED_KEYS = {
+    f"{PROMETHEUS_KEY_PREFIX}factory.class": "metrics.enabled",
+    f"{PROMETHEUS_KEY_PREFIX}class": "metrics.enabled",
+    f"{PROMETHEUS_KEY_PREFIX}port": "metrics.port",
+}
+LOG4J_FILE_APPENDER = "FileAppender"
+
+
+def metrics_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
+    """The Prometheus reporter, with ``metrics.enabled``. The port is a string: Flink 1.x's
+    reporter reads it with ``MetricConfig.getString``, which ignores a YAML number in
+    ``config.yaml`` and would fall back to 9249."""
+    if not spec.metrics.enabled:
+        return {}
+    return {
+        f"{PROMETHEUS_KEY_PREFIX}factory.class": PROMETHEUS_REPORTER_FACTORY,
+        f"{PROMETHEUS_KEY_PREFIX}port": str(spec.metrics.port),
+    }
+
+
 def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
     """The job id to run ``job`` with, if fixed: the given one, or, with HA, one derived from
     the namespace and name, so a restarted JobManager recovers the job instead of starting
@@ -296,6 +355,7 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
         values.update(native_values(spec))
     if spec.high_availability.enabled:
         values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
+    values.update(metrics_values(spec))
     for key, value in spec.flink_configuration.items():
         values.setdefault(key, value)
     return dict(sorted(values.items()))
@@ -373,8 +433,40 @@ appender.console.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m
 """
 
 
+def log4j_rolling_file(spec: FlinkClusterSpec) -> str:
+    """``logging.toFile``: log4j's RollingFile appender on the file Flink's start scripts name
+    in the ``log.file`` system property (``flink-console.sh``: ``/opt/flink/log/flink-<user>-
+    <service>-<id>-<hostname>.log``; native TaskManagers: ``/opt/flink/log/taskmanager.log``),
+    rolled at ``maxFileSize`` and at every start, keeping ``maxFiles`` rolled files."""
+    logging = spec.logging
+    return f"""\
+# logging.toFile: also into the log file the start scripts name (log.file, in /opt/flink/log),
+# which the web UI shows; rolled by size and at every start.
+rootLogger.appenderRef.file.ref = {LOG4J_FILE_APPENDER}
+appender.file.name = {LOG4J_FILE_APPENDER}
+appender.file.type = RollingFile
+appender.file.append = true
+appender.file.fileName = ${{sys:log.file}}
+appender.file.filePattern = ${{sys:log.file}}.%i
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss,SSS}} %-5p %-60c %x - %m%n
+appender.file.policies.type = Policies
+appender.file.policies.size.type = SizeBasedTriggeringPolicy
+appender.file.policies.size.size = {logging.max_file_size}
+appender.file.policies.startup.type = OnStartupTriggeringPolicy
+appender.file.strategy.type = DefaultRolloverStrategy
+appender.file.strategy.max = {logging.max_files}
+"""
+
+
+def log4j_console(spec: FlinkClusterSpec) -> str:
+    """What the JobManagers and TaskManagers read (``log4j-console.properties``): stdout, and
+    with ``logging.toFile`` a rolling log file too."""
+    return LOG4J_CONSOLE + (log4j_rolling_file(spec) if spec.logging.to_file else "")
+
+
 def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str, str]:
-    files = {file_name: text, LOG4J_CONSOLE_FILE: LOG4J_CONSOLE}
+    files = {file_name: text, LOG4J_CONSOLE_FILE: log4j_console(spec)}
     if not spec.native:
         # Standalone pods may run the CLI; native keeps exactly the files Flink's client ships.
         files[LOG4J_CLI_FILE] = LOG4J_CONSOLE

@@ -21,7 +21,17 @@ import pulumi_random as random
 
 from .meta import TYPE_PREFIX, ensure_valid, object_labels, object_metadata, wire
 from .naming import selector_labels
-from .pods import container_resources
+from .pods import (
+    LIVENESS_PERIOD_SECONDS,
+    PROBE_FAILURES,
+    PROBE_TIMEOUT_SECONDS,
+    READINESS_PERIOD_SECONDS,
+    STARTUP_PERIOD_SECONDS,
+    container_resources,
+    container_security_context,
+    pod_security_context,
+    tcp_probe,
+)
 from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
 
 ZOOKEEPER_COMPONENT = "zookeeper"
@@ -30,10 +40,93 @@ ZOOKEEPER_ELECTION_PORT = 3888
 ZOOKEEPER_CONF_DIR = "/conf"
 ZOOKEEPER_DATA_DIR = "/data"
 # The stores run as this user, not root (the official zookeeper image's own user); the
-# data volumes are group-writable for it.
+# data volumes are group-writable for it (fsGroup). The etcd image runs as root unless told
+# and needs only its data dir writable, so it runs as this user too.
 STORE_UID = 1000
+# zetcd keeps nothing on disk (sessions live in etcd): 'nobody'.
+ZETCD_UID = 65534
+# The ZooKeeper JVM's temporary files (hsperfdata, java.io.tmpdir): its only write beside
+# the data volume, as the root filesystem is read-only. zkServer.sh start-foreground logs to
+# the console (the ConfigMap's logback.xml); the image's /logs stays unused.
+STORE_TMP_VOLUME = "tmp"
+STORE_TMP_DIR = "/tmp"
 
 Obj = dict[str, Any]
+
+# Store probes are always on (``probes`` is about the Flink containers). Liveness never depends
+# on the quorum, so a lost quorum never restarts every server at once; readiness does, and
+# decides which servers the client Service sends clients to. The peer Services publish
+# servers before they are ready, so readiness never keeps a quorum from forming.
+STORE_STARTUP_SECONDS = 120
+"""ZooKeeper's JVM answers within two minutes (a few seconds on an idle node; loading a large
+snapshot takes longer), checked every 5 s. etcd binds its client port before it replays its
+data dir: its startup probe passes within seconds, and its liveness (the same TCP check) never
+fails during a long replay."""
+ZOOKEEPER_READY_SCRIPT = (
+    f"exec 3<>/dev/tcp/localhost/{ZOOKEEPER_CLIENT_PORT} && printf srvr >&3 && "
+    "while read -r line; do [[ $line == Mode:* ]] && exit 0; done <&3; exit 1"
+)
+"""``srvr`` reports a ``Mode:`` (leader, follower) only while the server serves, i.e. is part
+of a quorum. Bash built-ins only: the image needs no nc."""
+ZOOKEEPER_ALIVE_SCRIPT = (
+    f"exec 3<>/dev/tcp/localhost/{ZOOKEEPER_CLIENT_PORT} && printf ruok >&3 && "
+    "read -r -n 4 reply <&3 && [[ $reply == imok ]]"
+)
+"""``ruok`` answers ``imok`` whenever the server runs, in a quorum or not."""
+ETCD_HEALTH_PATH = "/health"
+"""200 only while the member sees a leader (503 otherwise)."""
+
+
+def _exec_probe(script: str, period: int, failures: int) -> Obj:
+    return {
+        "exec": {"command": ["bash", "-c", script]},
+        "periodSeconds": period,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
+        "failureThreshold": failures,
+    }
+
+
+def _startup_failures() -> int:
+    return STORE_STARTUP_SECONDS // STARTUP_PERIOD_SECONDS
+
+
+def zookeeper_probes() -> Obj:
+    """Started and alive: ``ruok``; ready: ``srvr`` shows the server in a quorum.
+
+    Always rendered: the cluster's ``probes`` (``enabled: false`` too) is about the Flink
+    containers only."""
+    return {
+        "startupProbe": _exec_probe(ZOOKEEPER_ALIVE_SCRIPT, STARTUP_PERIOD_SECONDS, _startup_failures()),
+        "readinessProbe": _exec_probe(ZOOKEEPER_READY_SCRIPT, READINESS_PERIOD_SECONDS, PROBE_FAILURES),
+        "livenessProbe": _exec_probe(ZOOKEEPER_ALIVE_SCRIPT, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES),
+    }
+
+
+def etcd_probes() -> Obj:
+    """Started and alive: the client port accepts (with or without a leader); ready:
+    ``/health`` (a leader is known).
+
+    Always rendered: the cluster's ``probes`` is about the Flink containers only."""
+    return {
+        "startupProbe": tcp_probe(ETCD_CLIENT_PORT, STARTUP_PERIOD_SECONDS, _startup_failures()),
+        "readinessProbe": {
+            "httpGet": {"path": ETCD_HEALTH_PATH, "port": ETCD_CLIENT_PORT, "scheme": "HTTP"},
+            "periodSeconds": READINESS_PERIOD_SECONDS,
+            "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
+            "failureThreshold": PROBE_FAILURES,
+        },
+        "livenessProbe": tcp_probe(ETCD_CLIENT_PORT, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES),
+    }
+
+
+def zetcd_probes() -> Obj:
+    """zetcd holds no state: its ZooKeeper port accepting is all there is to check (a
+    ZooKeeper four-letter word would need zetcd to implement it, and an exec probe a shell
+    in its image). Always rendered: the cluster's ``probes`` is about the Flink containers."""
+    return {
+        "readinessProbe": tcp_probe(ZOOKEEPER_CLIENT_PORT, READINESS_PERIOD_SECONDS, PROBE_FAILURES),
+        "livenessProbe": tcp_probe(ZOOKEEPER_CLIENT_PORT, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES),
+    }
 
 
 def store_statefulset_spec(
@@ -47,7 +140,9 @@ def store_statefulset_spec(
     volumes: list[Obj] | None = None,
 ) -> Obj:
     """A store's servers: one persistent volume each, started together (a quorum forms only
-    once they all can), not root, spread over nodes when the cluster has enough."""
+    once they all can), spread over nodes when the cluster has enough; not root, without
+    capabilities, on a read-only root filesystem (writing only their data volume, and /tmp
+    where the container mounts an emptyDir there)."""
     selector = selector_labels(spec.name, component)
     claim: Obj = {
         "metadata": {"name": "data"},
@@ -58,17 +153,14 @@ def store_statefulset_spec(
     container = {
         **container,
         "image": store.image,
+        "imagePullPolicy": spec.image_pull_policy,
         "resources": container_resources(Resources(cpu=store.cpu, memory=store.memory)),
         "volumeMounts": [*container.get("volumeMounts", []), {"name": "data", "mountPath": data_dir}],
     }
+    container["securityContext"] = container_security_context(read_only_root_filesystem=True)
     pod: Obj = {
         "automountServiceAccountToken": False,
-        "securityContext": {
-            "runAsUser": STORE_UID,
-            "runAsGroup": STORE_UID,
-            "runAsNonRoot": True,
-            "fsGroup": STORE_UID,
-        },
+        "securityContext": pod_security_context(STORE_UID, STORE_UID, STORE_UID),
         "affinity": {"podAntiAffinity": _spread(selector)},
         "containers": [container],
     }
@@ -144,7 +236,11 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
             {"name": "peer", "containerPort": ZOOKEEPER_PEER_PORT, "protocol": "TCP"},
             {"name": "election", "containerPort": ZOOKEEPER_ELECTION_PORT, "protocol": "TCP"},
         ],
-        "volumeMounts": [{"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True}],
+        "volumeMounts": [
+            {"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True},
+            {"name": STORE_TMP_VOLUME, "mountPath": STORE_TMP_DIR},
+        ],
+        **zookeeper_probes(),
     }
     # The image's zkEnv.sh gives the JVM 1000m of heap unless told: half the container's
     # memory leaves room for direct memory and threads within the limit.
@@ -159,7 +255,10 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
         spec.high_availability.zookeeper,
         container,
         ZOOKEEPER_DATA_DIR,
-        volumes=[{"name": "config", "configMap": {"name": names.zookeeper}}],
+        volumes=[
+            {"name": "config", "configMap": {"name": names.zookeeper}},
+            {"name": STORE_TMP_VOLUME, "emptyDir": {}},
+        ],
     )
 
 
@@ -172,6 +271,7 @@ def peer_service_spec(spec: FlinkClusterSpec, component: str, ports: list[tuple[
     forms only once the servers can reach each other)."""
     return {
         "clusterIP": "None",
+        # Keep: a store server is ready only in a quorum, which needs its peers' names first.
         "publishNotReadyAddresses": True,
         "selector": selector_labels(spec.name, component),
         "ports": [_port(name, number) for name, number in ports],
@@ -282,6 +382,8 @@ ZETCD_COMPONENT = "zetcd"
 ETCD_CLIENT_PORT = 2379
 ETCD_PEER_PORT = 2380
 ETCD_DATA_DIR = "/var/run/etcd"
+# A stateless proxy in Go: a quarter CPU and 256Mi.
+ZETCD_RESOURCES = Resources(cpu="250m", memory="256Mi")
 
 
 def _member_url(spec: FlinkClusterSpec, member: str, port: int) -> str:
@@ -320,6 +422,7 @@ def etcd_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
             {"name": "client", "containerPort": ETCD_CLIENT_PORT, "protocol": "TCP"},
             {"name": "peer", "containerPort": ETCD_PEER_PORT, "protocol": "TCP"},
         ],
+        **etcd_probes(),
     }
     return store_statefulset_spec(
         spec, ETCD_COMPONENT, names.etcd, names.etcd_peers, etcd, container, ETCD_DATA_DIR
@@ -334,13 +437,16 @@ def zetcd_deployment_spec(spec: FlinkClusterSpec) -> Obj:
     container: Obj = {
         "name": ZETCD_COMPONENT,
         "image": zetcd.image,
+        "imagePullPolicy": spec.image_pull_policy,
         "command": ["zetcd"],
         "args": [
             f"--zkaddr=0.0.0.0:{ZOOKEEPER_CLIENT_PORT}",
             f"--endpoints={names.etcd}.{spec.namespace}.svc:{ETCD_CLIENT_PORT}",
         ],
         "ports": [{"name": "client", "containerPort": ZOOKEEPER_CLIENT_PORT, "protocol": "TCP"}],
-        "resources": container_resources(Resources(cpu="250m", memory="256Mi")),
+        "resources": container_resources(ZETCD_RESOURCES),
+        "securityContext": container_security_context(read_only_root_filesystem=True),
+        **zetcd_probes(),
     }
     return {
         "replicas": zetcd.replicas,
@@ -349,7 +455,7 @@ def zetcd_deployment_spec(spec: FlinkClusterSpec) -> Obj:
             "metadata": {"labels": object_labels(spec, ZETCD_COMPONENT)},
             "spec": {
                 "automountServiceAccountToken": False,
-                "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
+                "securityContext": pod_security_context(ZETCD_UID, ZETCD_UID, None),
                 "affinity": {"podAntiAffinity": _spread(selector)},
                 "containers": [container],
             },

@@ -108,6 +108,29 @@ class ClusterNames:
     def role(self) -> str:
         return f"{self.cluster}-flink"
 
+    @property
+    def jobmanager_disruption_budget(self) -> str:
+        """The JobManagers' PodDisruptionBudget, when a standby runs."""
+        return f"{self.cluster}-jobmanager"
+
+    @property
+    def taskmanager_disruption_budget(self) -> str:
+        """The standalone TaskManagers' PodDisruptionBudget."""
+        return f"{self.cluster}-taskmanager"
+
+    def network_policy(self, component: str) -> str:
+        """The NetworkPolicy guarding one component's pods ('jobmanager', 'taskmanager',
+        'submitter', 'zookeeper', 'etcd', 'zetcd'), named like the workload it guards:
+        ``<cluster>-<component>``, and the submitter's ``<cluster>-submit``."""
+        if component == "submitter":
+            return self.submitter
+        return f"{self.cluster}-{component}"
+
+    @property
+    def metrics(self) -> str:
+        """The PodMonitor, or the ServiceMonitor and its headless Service, of the metrics ports."""
+        return f"{self.cluster}-metrics"
+
 
 def selector_labels(cluster: str, component: str) -> dict[str, str]:
     return {

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from .flink_config import (
     CONF_DIR,
+    LOG_DIR,
     POD_TEMPLATE_DIR,
     TASKMANAGER_POD_TEMPLATE_FILE,
+    TMP_DIR,
     RenderedConfig,
     fixed_job_id,
 )
 from .meta import object_labels
-from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels
+from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, selector_labels
 from .spec import HA_STORAGE_MOUNT, USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
-from .validation import filesystem_plugin
+from .validation import filesystem_plugin, rest_ssl_enabled
 
 CONFIG_VOLUME = "flink-config"
 # Native mode uses the names Flink's own client gives (see tests/flink/test_native_factories.py).
@@ -48,6 +51,8 @@ FETCH_JAR_CONTAINER = "fetch-jar"
 SUBMITTER_COMPONENT = "submitter"
 # The client of a per-job cluster: `flink run` runs the job's main() in this JVM.
 SUBMITTER_RESOURCES = Resources(cpu="500m", memory="1Gi")
+# The fetch-jar init container: curl streams the jar to disk, in a few MiB.
+FETCH_JAR_RESOURCES = Resources(cpu="100m", memory="64Mi")
 
 Obj = dict[str, Any]
 
@@ -220,7 +225,7 @@ def add_native_jobmanager_volumes(pod: Obj, spec: FlinkClusterSpec) -> Obj:
     return pod
 
 
-def add_job_artifacts(pod: Obj, job: JobSpec | None) -> Obj:
+def add_job_artifacts(pod: Obj, job: JobSpec | None, pull_policy: str) -> Obj:
     """A jar URL: an init container downloads it into an emptyDir at /opt/flink/usrlib,
     mounted in every container. A jar in the image needs nothing."""
     if job is None or not jar_is_fetched(job.jar):
@@ -229,11 +234,12 @@ def add_job_artifacts(pod: Obj, job: JobSpec | None) -> Obj:
     fetch = {
         "name": FETCH_JAR_CONTAINER,
         "image": job.jar_fetch_image,
+        "imagePullPolicy": pull_policy,
         "command": [
             "curl", "--fail", "--silent", "--show-error", "--location", "--retry", "5",
             "--output", job.jar_in_pod, job.jar,
         ],
-        "resources": container_resources(Resources(cpu="100m", memory="64Mi")),
+        "resources": container_resources(FETCH_JAR_RESOURCES),
         "volumeMounts": [dict(mount)],
     }
     for container in pod["containers"]:
@@ -275,6 +281,310 @@ def apply_pod_hooks(pod: Obj, spec: FlinkClusterSpec) -> Obj:
         pod["affinity"] = dict(hooks.affinity)
     if hooks.image_pull_secrets:
         pod["imagePullSecrets"] = [{"name": name} for name in hooks.image_pull_secrets]
+    if hooks.priority_class_name is not None:
+        pod["priorityClassName"] = hooks.priority_class_name
+    if hooks.termination_grace_period_seconds is not None:
+        pod["terminationGracePeriodSeconds"] = hooks.termination_grace_period_seconds
+    return pod
+
+
+# --- health: probes timed for JVM start-up, and spreading ---------------------------------
+#
+# Start-up: a Flink JVM takes seconds to tens of seconds to open its ports (9 to 17 s from
+# process start to /config answering, measured on 2 cores by tests/flink/test_probes.py),
+# more on a busy node or under a CPU limit, and a restarted JobManager under HA may wait for
+# the old leader's ZooKeeper session or lease to expire before its REST API answers. A
+# startup probe holds the other probes back until then; Flink's Kubernetes operator uses one
+# too (on /config). Ours gives up after ``probes.startupTimeoutSeconds``
+# (the operator never does), so a process that never comes up (e.g. it cannot reach its HA
+# store) is restarted rather than left hanging. Every 5 s: a started JobManager is ready
+# within 5 s more, while the kubelet's load stays low.
+STARTUP_PERIOD_SECONDS = 5
+# Readiness decides which JobManagers the Services route to (the REST Service, and the
+# internal one TaskManagers dial without HA) and when a rollout goes on. /config answers once
+# the REST endpoint runs and the leading JobManager is known (Flink's REST handlers refuse
+# with 503 while a leader is elected), in milliseconds: 3 failures in a row (15 s), not one
+# slow answer, take a JobManager out.
+READINESS_PERIOD_SECONDS = 5
+# Liveness restarts the container: only a closed RPC port (a process that lost its RPC
+# system or hangs in shutdown) does so. The kernel accepts TCP connections even during a
+# long GC pause, so a busy JVM is never killed for being slow; 3 failures 10 s apart.
+LIVENESS_PERIOD_SECONDS = 10
+# Longer than any healthy answer of a local port or /config; at most a period.
+PROBE_TIMEOUT_SECONDS = 5
+PROBE_FAILURES = 3
+# The job check asks for the job every 10 s; it fails the probe once the job has not been
+# RUNNING for probes.jobCheckGraceSeconds.
+JOB_CHECK_PERIOD_SECONDS = 10
+# The bash script reads the answer for at most this long (below the probe's timeout).
+JOB_CHECK_READ_SECONDS = 4
+REST_PROBE_PATH = "/config"
+"""Cheap and static, and served only with a known leader (a LeaderRetrievalHandler)."""
+JOB_CHECK_PATH = "/jobs"
+"""Every job as ``{"id": ..., "status": ...}``: no job names, which are user text."""
+HOSTNAME_TOPOLOGY = "kubernetes.io/hostname"
+ZONE_TOPOLOGY = "topology.kubernetes.io/zone"
+PROBED_COMPONENTS = ("jobmanager", "taskmanager")
+
+
+def _failures(budget_seconds: int, period_seconds: int) -> int:
+    return max(1, math.ceil(budget_seconds / period_seconds))
+
+
+def _timing(period: int, failures: int) -> Obj:
+    return {"periodSeconds": period, "timeoutSeconds": PROBE_TIMEOUT_SECONDS, "failureThreshold": failures}
+
+
+def http_probe(spec: FlinkClusterSpec, path: str, period: int, failures: int) -> Obj:
+    """A GET of the JobManager's REST API; HTTPS when the REST endpoint has SSL (the kubelet
+    does not check the certificate)."""
+    action = {"path": path, "port": spec.ports.rest, "scheme": "HTTPS" if rest_ssl_enabled(spec) else "HTTP"}
+    return {"httpGet": action, **_timing(period, failures)}
+
+
+def tcp_probe(port: int, period: int, failures: int) -> Obj:
+    return {"tcpSocket": {"port": port}, **_timing(period, failures)}
+
+
+def job_check_script(spec: FlinkClusterSpec) -> str:
+    """Bash only (the official image has no curl): the RPC port accepts a connection, and
+    ``GET /jobs`` on the REST port lists the job as RUNNING: the fixed job id's entry if the
+    job has one, else any. Exit 0 when healthy."""
+    assert spec.job is not None
+    job_id = fixed_job_id(spec, spec.job)
+    request = f"GET {JOB_CHECK_PATH} HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n"
+    lines = [
+        f"exec 3<>/dev/tcp/localhost/{spec.ports.rpc} || exit 1",
+        "exec 3>&-",
+        f"exec 3<>/dev/tcp/localhost/{spec.ports.rest} || exit 1",
+        f"printf '{request}' >&3",
+        f"IFS= read -r -d '' -t {JOB_CHECK_READ_SECONDS} response <&3",
+        "[[ $response == 'HTTP/1.'[01]' 200 '* ]] || exit 1",
+        "body=${response#*$'\\r\\n\\r\\n'}",
+    ]
+    if job_id is None:
+        lines.append("[[ $body == *'\"status\":\"RUNNING\"'* ]]")
+    else:
+        lines += [
+            "while [[ $body =~ \\{[^{}]*\\} ]]; do",
+            "  job=${BASH_REMATCH[0]}",
+            '  body=${body#*"$job"}',
+            f"  [[ $job == *'\"id\":\"{job_id}\"'* && $job == *'\"status\":\"RUNNING\"'* ]] && exit 0",
+            "done",
+            "exit 1",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def health_probes(spec: FlinkClusterSpec, component: str) -> Obj:
+    """The probes of a JobManager or TaskManager container (field name -> probe); none for
+    other containers, or with ``probes.enabled: false``."""
+    probes = spec.probes
+    if not probes.enabled or component not in PROBED_COMPONENTS:
+        return {}
+    startup_failures = _failures(probes.startup_timeout_seconds, STARTUP_PERIOD_SECONDS)
+    if component == "taskmanager":
+        port = spec.ports.task_manager_rpc
+        return {
+            "startupProbe": tcp_probe(port, STARTUP_PERIOD_SECONDS, startup_failures),
+            "livenessProbe": tcp_probe(port, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES),
+        }
+    liveness = tcp_probe(spec.ports.rpc, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES)
+    if probes.job_check:
+        # One liveness probe per container: the job check includes the RPC port check.
+        failures = _failures(probes.job_check_grace_seconds, JOB_CHECK_PERIOD_SECONDS)
+        liveness = {
+            "exec": {"command": ["bash", "-c", job_check_script(spec)]},
+            **_timing(JOB_CHECK_PERIOD_SECONDS, failures),
+        }
+    return {
+        "startupProbe": http_probe(spec, REST_PROBE_PATH, STARTUP_PERIOD_SECONDS, startup_failures),
+        "readinessProbe": http_probe(spec, REST_PROBE_PATH, READINESS_PERIOD_SECONDS, PROBE_FAILURES),
+        "livenessProbe": liveness,
+    }
+
+
+def add_health_probes(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
+    (container, *_) = pod["containers"]
+    container.update(health_probes(spec, component))
+    return pod
+
+
+def spread_constraints(spec: FlinkClusterSpec, component: str) -> list[Obj]:
+    """``topologySpreadConstraints`` for the pods of one component, counting only this
+    cluster's pods of that component. ``matchLabelKeys: [pod-template-hash]`` spreads each
+    Deployment revision on its own, so a rollout's old pods do not skew where new ones go
+    (pods without the label, Flink's native TaskManagers and a Job's, ignore it)."""
+    topology = spec.spread_topology
+    if topology == "none" or component not in PROBED_COMPONENTS:
+        return []
+
+    def constraint(key: str, required: bool) -> Obj:
+        return {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "DoNotSchedule" if required else "ScheduleAnyway",
+            "labelSelector": {"matchLabels": selector_labels(spec.name, component)},
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+
+    if topology == "node":
+        return [constraint(HOSTNAME_TOPOLOGY, spec.spread.required)]
+    return [constraint(ZONE_TOPOLOGY, spec.spread.required), constraint(HOSTNAME_TOPOLOGY, False)]
+
+
+def add_spread(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
+    """Next to ``pod.affinity``, which the user's hooks set: the scheduler applies both."""
+    constraints = spread_constraints(spec, component)
+    if constraints:
+        pod["topologySpreadConstraints"] = constraints
+    return pod
+
+
+# --- security: not root, no privileges, writable only where Flink writes ------------------
+
+TMP_VOLUME = "flink-tmp"
+LOG_VOLUME = "flink-log"
+WRITABLE_DIRS = ((TMP_DIR, TMP_VOLUME), (LOG_DIR, LOG_VOLUME))
+"""(mount path, emptyDir volume) in every Flink container; what Flink keeps in each: see
+``flink_config.TMP_DIR``. Plugin directories come on top (``writable_dirs``)."""
+PLUGINS_DIR = "/opt/flink/plugins"
+PLUGINS_ENV = "ENABLE_BUILT_IN_PLUGINS"
+PLUGIN_VOLUME_PREFIX = "flink-plugin-"
+
+
+def pod_security_context(run_as_user: int, run_as_group: int, fs_group: int | None) -> Obj:
+    """A pod whose processes never run as root, under the container runtime's default seccomp
+    profile. ``fs_group`` owns its volumes (the kubelet changes a volume's ownership only when
+    its root does not match already: a large claim is not walked at every start); None for a
+    pod without volumes."""
+    context: Obj = {"runAsNonRoot": True, "runAsUser": run_as_user, "runAsGroup": run_as_group}
+    if fs_group is not None:
+        context["fsGroup"] = fs_group
+        context["fsGroupChangePolicy"] = "OnRootMismatch"
+    context["seccompProfile"] = {"type": "RuntimeDefault"}
+    return context
+
+
+def container_security_context(read_only_root_filesystem: bool = True) -> Obj:
+    """No capabilities, no privilege escalation (setuid binaries such as the 1.x image's gosu
+    cannot raise privileges), not root, and a read-only root filesystem."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "readOnlyRootFilesystem": read_only_root_filesystem,
+        "runAsNonRoot": True,
+    }
+
+
+def enabled_plugins(container: Obj) -> list[str]:
+    """The jars the official image's entrypoint links into plugins/: the literal values of
+    ``ENABLE_BUILT_IN_PLUGINS`` in the container's env, separated by ';' (or whitespace)."""
+    jars: list[str] = []
+    for entry in container.get("env", []):
+        if entry.get("name") == PLUGINS_ENV and isinstance(entry.get("value"), str):
+            jars += entry["value"].replace(";", " ").split()
+    return list(dict.fromkeys(jars))
+
+
+def writable_dirs(container: Obj) -> list[tuple[str, str]]:
+    """(mount path, emptyDir volume) of every directory a Flink container writes to: /tmp,
+    the log dir, and per enabled plugin the directory the image's entrypoint makes and links
+    the jar into (``mkdir -p plugins/<jar without .jar>``, ``ln -fs opt/<jar>`` into it):
+    a volume per plugin directory, not over plugins/, where the image's other plugins stay."""
+    plugin_dirs = [
+        (f"{PLUGINS_DIR}/{jar.removesuffix('.jar')}", f"{PLUGIN_VOLUME_PREFIX}{index}")
+        for index, jar in enumerate(enabled_plugins(container))
+    ]
+    return [*WRITABLE_DIRS, *plugin_dirs]
+
+
+def add_writable_dirs(pod: Obj) -> Obj:
+    """An emptyDir at each directory the Flink container writes to (``writable_dirs``), also
+    when the root filesystem is writable: the layout, and what counts as the pod's scratch
+    disk (ephemeral storage), stay the same."""
+    (container, *_) = pod["containers"]
+    dirs = writable_dirs(container)
+    pod["volumes"] = [*pod.get("volumes", []), *({"name": name, "emptyDir": {}} for _, name in dirs)]
+    container["volumeMounts"] = [
+        *container.get("volumeMounts", []), *({"name": name, "mountPath": path} for path, name in dirs)
+    ]
+    return pod
+
+
+def apply_security_context(pod: Obj, spec: FlinkClusterSpec) -> Obj:
+    """The pod's user, groups and seccomp profile (``pod.runAsUser``, ``runAsGroup``,
+    ``fsGroup``), and the restrictions of every container, init containers included."""
+    options = spec.pod
+    pod["securityContext"] = pod_security_context(options.run_as_user, options.run_as_group, options.fs_group)
+    for container in [*pod.get("initContainers", []), *pod["containers"]]:
+        container["securityContext"] = container_security_context(options.read_only_root_filesystem)
+    return pod
+
+
+# --- observability: the metrics port, and the log files' volume ----------------------------
+
+METRICS_PORT_NAME = "metrics"
+"""The container port of Flink's Prometheus reporter; PodMonitors and Services name it."""
+METRICS_COMPONENTS = ("jobmanager", "taskmanager")
+LOG_POD_NAME_ENV = "FLINK_POD_NAME"
+"""logging.volumeClaim: the pod's name, the directory its log files go to on the claim."""
+
+
+def add_metrics_port(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
+    """``metrics.enabled``: the Prometheus reporter's port as the named container port
+    ``metrics`` of a JobManager's or TaskManager's Flink container (native TaskManagers: in
+    the pod template, whose ports Flink keeps, adding its own RPC port)."""
+    if not spec.metrics.enabled or component not in METRICS_COMPONENTS:
+        return pod
+    (container, *_) = pod["containers"]
+    port = {"name": METRICS_PORT_NAME, "containerPort": spec.metrics.port, "protocol": "TCP"}
+    container["ports"] = [*container.get("ports", []), port]
+    return pod
+
+
+def log_volume_source(spec: FlinkClusterSpec) -> Obj:
+    """``logging.toFile``: the claim, or an emptyDir limited to what the rolling appender keeps
+    (the current file, ``maxFiles`` rolled ones, and one file's headroom: log4j rolls after
+    the write that crosses the size). A pod whose logs outgrow it is evicted, never its node's
+    disk filled."""
+    logging = spec.logging
+    if logging.volume_claim is not None:
+        return {"persistentVolumeClaim": {"claimName": logging.volume_claim}}
+    limit = math.ceil((logging.max_files + 2) * logging.max_file_mib)
+    return {"emptyDir": {"sizeLimit": f"{limit}Mi"}}
+
+
+def add_log_volume(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
+    """``logging.toFile``: the volume at /opt/flink/log of a JobManager's or TaskManager's
+    Flink container (the one already mounted there, re-sourced, or a new one). On a claim,
+    each pod writes into its own directory, named after the pod (``subPathExpr``), as native
+    TaskManagers all name their file taskmanager.log."""
+    if not spec.logging.to_file or component not in METRICS_COMPONENTS:
+        return pod
+    (container, *_) = pod["containers"]
+    mounts = list(container.get("volumeMounts", []))
+    index = next((i for i, m in enumerate(mounts) if m["mountPath"] == LOG_DIR), None)
+    name = mounts[index]["name"] if index is not None else LOG_VOLUME
+    mount: Obj = {"name": name, "mountPath": LOG_DIR}
+    if spec.logging.volume_claim is not None:
+        mount["subPathExpr"] = f"$({LOG_POD_NAME_ENV})"
+        pod_name = {"name": LOG_POD_NAME_ENV,
+                    "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}}
+        container["env"] = [*container.get("env", []), pod_name]
+    if index is None:
+        mounts.append(mount)
+    else:
+        mounts[index] = mount
+    container["volumeMounts"] = mounts
+    volume = {"name": name, **log_volume_source(spec)}
+    volumes = list(pod.get("volumes", []))
+    position = next((i for i, v in enumerate(volumes) if v["name"] == name), None)
+    if position is None:
+        volumes.append(volume)
+    else:
+        volumes[position] = volume
+    pod["volumes"] = volumes
     return pod
 
 
@@ -295,10 +605,13 @@ def flink_pod_template(
     }
     if spec.native and role.component == "jobmanager":
         pod = add_native_jobmanager_volumes(pod, spec)
-    pod = add_job_artifacts(pod, role.job)
+    pod = add_job_artifacts(pod, role.job, spec.image_pull_policy)
     if role.component != SUBMITTER_COMPONENT:
         pod = add_ha_storage(pod, spec)
     pod = apply_pod_hooks(pod, spec)
+    pod = add_spread(add_health_probes(pod, spec, role.component), spec, role.component)
+    pod = apply_security_context(add_writable_dirs(pod), spec)
+    pod = add_log_volume(add_metrics_port(pod, spec, role.component), spec, role.component)
     if restart_policy is not None:
         pod["restartPolicy"] = restart_policy
     annotations = dict(spec.annotations)
@@ -330,6 +643,11 @@ def taskmanager_pod_template(spec: FlinkClusterSpec, automount_token: bool = Fal
     if spec.annotations:
         metadata["annotations"] = dict(spec.annotations)
     pod = apply_pod_hooks(add_ha_storage(pod, spec), spec)
+    pod = add_spread(add_health_probes(pod, spec, "taskmanager"), spec, "taskmanager")
+    # Flink builds each TaskManager pod on this one: it keeps our security context, volumes
+    # and the main container's mounts (checked in tests/flink/test_hardened_pods.py).
+    pod = apply_security_context(add_writable_dirs(pod), spec)
+    pod = add_log_volume(add_metrics_port(pod, spec, "taskmanager"), spec, "taskmanager")
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": pod}
 
 

@@ -87,8 +87,10 @@ def parse_stack_config(
     """
     problems: list[Problem] = []
     prefix = f"{project}:"
-    for key in sorted(config):
-        if key.startswith(prefix) and key[len(prefix) :] not in KNOWN_KEYS:
+    for key in sorted(config, key=str):
+        if not isinstance(key, str):  # YAML reads `1:` or `true:` as a number or a boolean
+            problems.append(Problem(str(key), "is not a stack config key.", f"write keys as {prefix}<key>"))
+        elif key.startswith(prefix) and key[len(prefix) :] not in KNOWN_KEYS:
             known = ", ".join(f"{prefix}{k}" for k in KNOWN_KEYS)
             problems.append(Problem(key, "unknown stack config key.", f"use one of: {known}"))
     clusters_key = f"{prefix}{CLUSTERS_KEY}"

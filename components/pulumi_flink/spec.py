@@ -25,6 +25,13 @@ from .versions import FlinkVersion
 # Long enough for real names, short enough that the longest derived object
 # name ("<name>-taskmanager") stays a valid 63-character DNS label.
 MAX_CLUSTER_NAME = 40
+# Kubernetes counts (replicas) are int32 and durations int64; Flink's slots are a Java int.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+# Flink's upper bound for any parallelism (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM).
+MAX_PARALLELISM = 2**15
+# Probe budgets above a day are typos, not start-up times.
+DAY_SECONDS = 86400
 
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -55,8 +62,8 @@ def _check_dns1123(value: str, what: str) -> str:
 
 
 def _check_label_key(key: str) -> None:
-    prefix, _, name = key.rpartition("/")
-    if (prefix and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix))) or (
+    prefix, slash, name = key.rpartition("/")
+    if (slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix))) or (
         len(name) > 63 or not _LABEL_NAME.match(name)
     ):
         raise ValueError(
@@ -102,12 +109,32 @@ class SpecModel(BaseModel):
                     )
                 ]
             )
+        odd_keys = _non_string_keys(data, ())
+        if odd_keys:  # pydantic would fail on them with a TypeError, not with our error
+            raise FlinkSpecError(odd_keys).prefixed(path)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             raise spec_error_from_pydantic(exc).prefixed(path) from None
         except FlinkSpecError as exc:
             raise exc.prefixed(path) from None
+
+
+def _non_string_keys(data: Any, loc: tuple[int | str, ...]) -> list[Problem]:
+    """A Problem for every mapping key that is not a string (YAML reads ``1:`` and ``true:`` so)."""
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                problems += _non_string_keys(value, (*loc, key))
+            else:
+                where = format_loc((*loc, str(key)))
+                message = f"the key {key!r} is not a string."
+                problems.append(Problem(where, message, "quote it in YAML, or remove it"))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            problems += _non_string_keys(item, (*loc, index))
+    return problems
 
 
 def _kind(value: Any) -> str:
@@ -212,7 +239,7 @@ class Resources(SpecModel):
 class JobManagerSpec(Resources):
     """The JobManager. Defaults: 1 CPU, 1600Mi (Flink's own default process size), 1 replica."""
 
-    replicas: int = Field(default=1, ge=1)
+    replicas: int = Field(default=1, ge=1, le=INT32_MAX)
     """JobManager pods. More than one is a standby and needs high availability."""
     workload: Literal["Job", "Deployment"] | None = None
     """Standalone application mode only: run the JobManager as a Kubernetes ``Job`` (the
@@ -228,9 +255,9 @@ class TaskManagerSpec(Resources):
 
     memory: str = "1728Mi"
     """Container memory request and limit, and Flink's process size (``taskmanager.memory.process.size``)."""
-    replicas: int = Field(default=1, ge=1)
+    replicas: int = Field(default=1, ge=1, le=INT32_MAX)
     """TaskManager pods in the Deployment (standalone); native mode starts pods on demand instead."""
-    slots: int = Field(default=1, ge=1)
+    slots: int = Field(default=1, ge=1, le=INT32_MAX)
     """``taskmanager.numberOfTaskSlots``: parallel task slots per TaskManager."""
 
 
@@ -279,7 +306,8 @@ class PodOptions(SpecModel):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
     Entries are plain Kubernetes objects in their YAML form (camelCase keys)
-    and reach the pod spec unchanged. Defaults: none of each.
+    and reach the pod spec unchanged. Defaults: none of each; the pods run as the image's
+    non-root ``flink`` user (9999) with a read-only root filesystem.
     """
 
     env: list[dict[str, Any]] = []
@@ -298,6 +326,52 @@ class PodOptions(SpecModel):
     """Names of Secrets in the namespace used to pull the image."""
     service_account_name: str | None = None
     """Use this existing ServiceAccount; unset creates ``<name>-flink``."""
+    run_as_user: int = Field(default=9999, ge=0, le=2147483647)
+    """User id of every process in the Flink pods (pod ``securityContext.runAsUser``): 9999,
+    the official image's ``flink`` user, owner of its files. Always set, as Kubernetes cannot
+    tell the official images' own user is not root (1.x images start as root, 2.x as the
+    non-numeric user 'flink'). 0 (root) is refused: the pods run with ``runAsNonRoot``. Under
+    a policy that assigns ids from a range (OpenShift), use an id from the namespace's range."""
+    run_as_group: int = Field(default=9999, ge=0, le=2147483647)
+    """Primary group id of every process in the Flink pods: 9999, the image's ``flink``
+    group (0 is allowed: only the user must not be root)."""
+    fs_group: int = Field(default=9999, ge=0, le=2147483647)
+    """Group that owns the Flink pods' volumes (the library's emptyDirs, and claims whose
+    driver supports it; changed only when a volume's root does not match already,
+    ``fsGroupChangePolicy: OnRootMismatch``), and a supplementary group of every process, so
+    it can write them: 9999."""
+    read_only_root_filesystem: bool = True
+    """Every container's root filesystem in the Flink pods is read-only; processes write only
+    to the emptyDirs the library mounts (``/tmp``: temporary files, blobs, uploaded jars, the
+    TaskManager's working directory with local state and RocksDB files; ``/opt/flink/log``;
+    ``/opt/flink/usrlib`` for a fetched jar; ``/opt/flink/plugins/<plugin>`` for each plugin
+    that ``ENABLE_BUILT_IN_PLUGINS`` enables) and to your volumes not mounted ``readOnly``.
+    Local directories set in ``flinkConfiguration`` must then lie on one of those. false:
+    the root filesystem is writable where the image allows."""
+    priority_class_name: str | None = None
+    """An existing PriorityClass for the Flink pods (e.g. so the scheduler preempts batch
+    work rather than a streaming job's TaskManagers); unset: the cluster's default priority."""
+    termination_grace_period_seconds: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    """Seconds a Flink pod gets between SIGTERM and SIGKILL when it is stopped (Flink cancels
+    its tasks and cleans up local state in that time); unset: Kubernetes' default, 30."""
+
+    @field_validator("priority_class_name")
+    @classmethod
+    def _priority_class(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value)):
+            raise _fix(f"{value!r} is not a PriorityClass name.",
+                       "write a lowercase DNS name such as 'flink-streaming'")
+        return value
+
+    @field_validator("run_as_user")
+    @classmethod
+    def _not_root(cls, value: int) -> int:
+        if value == 0:
+            raise _fix(
+                "0 is root, and the Flink pods run with runAsNonRoot: Kubernetes would not start them.",
+                "use a non-root user id, e.g. 9999 (the official flink image's user)",
+            )
+        return value
 
     @field_validator("env", "volumes")
     @classmethod
@@ -373,7 +447,7 @@ class JobSpec(SpecModel):
     """The class whose ``main()`` builds the job; unset uses the jar manifest's ``Main-Class``."""
     args: list[str] = []
     """Arguments passed to ``main()``."""
-    parallelism: int | None = Field(default=None, ge=1)
+    parallelism: int | None = Field(default=None, ge=1, le=MAX_PARALLELISM)
     """The job's parallelism; unset uses the cluster's ``parallelism``."""
     savepoint: str | None = None
     """Start from this savepoint or retained checkpoint (a path, e.g. 's3://bucket/savepoints/sp-1');
@@ -470,7 +544,9 @@ _QUORUM_MEMBER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5
 class StoreSpec(SpecModel):
     """A replicated store the library runs for Flink: its servers' size and volumes."""
 
-    replicas: int = Field(default=3, ge=1)
+    # At most 255: a ZooKeeper server id (myid, the pod ordinal + 1) is 1 to 255. Unbounded,
+    # a typo such as 300000000 made the quorum string (one entry per server) hang the parse.
+    replicas: int = Field(default=3, ge=1, le=255)
     """Servers: odd, so that a majority survives (3 tolerates one lost server, 5 two)."""
     image: str
     """Container image of the servers."""
@@ -492,6 +568,17 @@ class StoreSpec(SpecModel):
     @classmethod
     def _memory(cls, value: str) -> str:
         return Resources._memory(value)
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _check_store_image(value, cls.model_fields["image"].default)
+
+
+def _check_store_image(value: str, example: str) -> str:
+    if not value or any(c.isspace() for c in value):
+        raise _fix(f"{value!r} is not an image reference.", f"write e.g. {example!r}")
+    return value
 
 
 class ZooKeeperSpec(StoreSpec):
@@ -526,11 +613,16 @@ class ZetcdSpec(SpecModel):
 
     image: str = "quay.io/coreos/zetcd:v0.0.5"
     """The zetcd image."""
-    replicas: int = Field(default=2, ge=1)
+    replicas: int = Field(default=2, ge=1, le=INT32_MAX)
     """Stateless (sessions live in etcd leases), so more than one keeps the API up."""
     allow_unsupported_flink_version: bool = False
     """Use zetcd with Flink 1.15 or later anyway (see ``highAvailability.type``). Only after
     you have tested leader election and recovery with your Flink release."""
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _check_store_image(value, cls.model_fields["image"].default)
 
 
 class HighAvailabilitySpec(SpecModel):
@@ -538,7 +630,8 @@ class HighAvailabilitySpec(SpecModel):
     JobManager recover running jobs. Default: off."""
 
     type: Literal["none", "zookeeper", "zetcd", "kubernetes"] = "none"
-    """'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
+    """The store the JobManagers elect their leader in; 'none': no high availability.
+    'zookeeper': a ZooKeeper ensemble the library runs (or ``zookeeper.existingQuorum``).
     'zetcd': an etcd cluster with zetcd in front, which Flink uses as its ZooKeeper; zetcd
     speaks only ZooKeeper 3.4 and lacks the container nodes of Flink 1.15+'s Curator 5, so
     it is for Flink 1.14 and earlier. 'kubernetes': Flink's leader election and metadata in
@@ -610,6 +703,221 @@ class HighAvailabilitySpec(SpecModel):
         return "zookeeper" if self.type == "zetcd" else self.type
 
 
+class ProbesSpec(SpecModel):
+    """Kubernetes health probes of the Flink containers. Default: on, timed for JVM start-up.
+
+    JobManager: startup and readiness probes that GET the REST API's ``/config`` (it answers
+    once the REST endpoint runs and knows the leading JobManager; readiness also decides which
+    JobManagers the Services send traffic to), and a liveness probe that connects to the RPC
+    port. TaskManagers: startup and liveness probes that connect to their RPC port
+    (``ports.taskManagerRpc``). Native mode: the JobManager Deployment has them, and Flink
+    creates every TaskManager pod from the pod template, which carries the TaskManager's.
+    """
+
+    enabled: bool = True
+    """False: no probes; a Flink container counts as started, ready and alive while its
+    process runs."""
+    startup_timeout_seconds: int = Field(default=180, ge=10, le=DAY_SECONDS)
+    """How long a Flink process may take to start (JVM start-up, the REST endpoint, finding
+    the leading JobManager, which after a failover can wait for the old leader's lease)
+    before Kubernetes restarts its container. Readiness and liveness are checked only after
+    it has started."""
+    job_check: bool = False
+    """Application mode only. True: the JobManager's liveness probe also asks its own REST
+    API (``GET /jobs``, in bash: the image needs no curl) whether the job is RUNNING (with a
+    fixed job id, that job), and Kubernetes restarts the JobManager when it has not been for
+    ``jobCheckGraceSeconds``. False: a JobManager whose job is stuck (failed and kept,
+    restarting forever, never submitted) keeps running."""
+    job_check_grace_seconds: int = Field(default=300, ge=10, le=DAY_SECONDS)
+    """With ``jobCheck``: how long the job may be in any other state than RUNNING (created,
+    restarting, recovering after a failover, waiting for new TaskManager pods) before the
+    JobManager is restarted. Keep it above your restart strategy's longest delay plus the
+    time new TaskManager pods take to start."""
+
+
+class SpreadSpec(SpecModel):
+    """How the JobManager pods and the TaskManager pods each spread over the cluster
+    (``topologySpreadConstraints``, max skew 1, each counting only its own cluster's pods of its
+    own component). Default: over nodes with high availability, not at all without."""
+
+    topology: Literal["auto", "none", "node", "zone"] = "auto"
+    """'auto': 'node' when high availability is on, 'none' without. 'node': over nodes
+    (``kubernetes.io/hostname``): with enough nodes, a lost node takes at most one
+    JobManager, and TaskManagers are spread as evenly as the nodes allow. 'zone': over zones
+    (``topology.kubernetes.io/zone``) and, as a preference, over the nodes within them.
+    'none': no constraint. Either way ``pod.affinity`` applies as well."""
+    required: bool = False
+    """False: a preference (``whenUnsatisfiable: ScheduleAnyway``): pods still start when
+    there are too few nodes or zones. True: a rule (``DoNotSchedule``) for the chosen topology:
+    a pod stays Pending rather than skew it (spreading over nodes within zones stays a
+    preference)."""
+
+
+_PEER_KEYS = ("podSelector", "namespaceSelector", "ipBlock")
+_SELECTOR_KEYS = ("matchLabels", "matchExpressions")
+# The cluster DNS of kubeadm, EKS, GKE and AKS: CoreDNS (or kube-dns) pods labelled
+# k8s-app=kube-dns in kube-system.
+KUBE_DNS_PEER: dict[str, Any] = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+}
+
+
+def _check_peers(peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry a Kubernetes NetworkPolicyPeer: podSelector and/or namespaceSelector, or an ipBlock."""
+    fix = (
+        "write a NetworkPolicyPeer: podSelector and/or namespaceSelector (each with matchLabels or "
+        "matchExpressions), or ipBlock with a cidr"
+    )
+    for index, peer in enumerate(peers):
+        keys = set(peer)
+        if not keys or keys - set(_PEER_KEYS):
+            raise _fix(f"entry [{index}] has keys {sorted(keys)}, not a NetworkPolicyPeer's.", fix)
+        if "ipBlock" in keys and len(keys) > 1:
+            raise _fix(f"entry [{index}] combines ipBlock with a selector.", "give them as separate entries")
+        for key in keys & {"podSelector", "namespaceSelector"}:
+            selector = peer[key]
+            if not isinstance(selector, dict) or set(selector) - set(_SELECTOR_KEYS):
+                raise _fix(f"entry [{index}].{key} is not a label selector.", fix)
+            labels = selector.get("matchLabels", {})
+            if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+                raise _fix(f"entry [{index}].{key}.matchLabels is not a mapping of labels.", fix)
+            for label in labels:
+                try:
+                    _check_label_key(label)
+                except ValueError as exc:
+                    raise _fix(f"entry [{index}].{key}: {exc}.", "use the label's exact key") from None
+        block = peer.get("ipBlock")
+        if "ipBlock" in keys and not (isinstance(block, dict) and isinstance(block.get("cidr"), str)):
+            raise _fix(f"entry [{index}].ipBlock has no cidr.", "write e.g. ipBlock: {cidr: 10.0.0.0/8}")
+    return peers
+
+
+class NetworkPolicySpec(SpecModel):
+    """Kubernetes NetworkPolicies that let only the traffic each part of the cluster needs reach
+    its pods. Default: on, the REST API reachable only from the cluster's own pods.
+
+    Per cluster (per-job mode: per job cluster): the JobManagers accept RPC, blob and REST
+    from the cluster's own JobManager, TaskManager and (per-job) submitter pods; the
+    TaskManagers accept RPC and data from them. ``restFrom`` adds who may reach REST,
+    ``metricsFrom`` who may scrape ``metrics.port``. The library's ZooKeeper, etcd and zetcd
+    accept clients only from the Flink pods that use them and peers only from each other,
+    and send only to their peers and DNS (``dnsTo``). The Flink pods' egress stays open:
+    they reach the object store, the Kubernetes API (native mode, Kubernetes HA) and your
+    sources and sinks, whose addresses the library cannot know. Enforced only where the
+    cluster's network plugin implements NetworkPolicy (Calico, Cilium, ...).
+    """
+
+    enabled: bool = True
+    """Create the NetworkPolicies. False: none; every pod may reach the Flink and store pods
+    unless policies of your own say otherwise."""
+    rest_from: list[dict[str, Any]] = []
+    """Who may reach the REST API and web UI (``ports.rest``) besides the cluster's own pods:
+    Kubernetes NetworkPolicyPeer objects, e.g. ``{namespaceSelector: {matchLabels:
+    {kubernetes.io/metadata.name: airflow}}}`` or ``{ipBlock: {cidr: 10.0.0.0/8}}`` (clients
+    of a NodePort or LoadBalancer). Empty: only the cluster's own pods (and ``kubectl
+    port-forward``, which enters through the kubelet, not the pod network)."""
+    metrics_from: list[dict[str, Any]] = []
+    """Who may scrape the metrics port (``metrics.port``) of the JobManagers and
+    TaskManagers: NetworkPolicyPeers naming your Prometheus, e.g. ``{namespaceSelector:
+    {matchLabels: {kubernetes.io/metadata.name: monitoring}}, podSelector: {matchLabels:
+    {app.kubernetes.io/name: prometheus}}}``. Empty: nobody; required with
+    ``metrics.podMonitor`` or ``metrics.serviceMonitor``."""
+    dns_to: list[dict[str, Any]] = [KUBE_DNS_PEER]
+    """Where the library's ZooKeeper, etcd and zetcd pods may send DNS queries (UDP and TCP
+    53), besides their peers the only egress they have: the ``k8s-app: kube-dns`` pods in
+    ``kube-system``. Change it for another DNS, e.g. ``[{ipBlock: {cidr: 169.254.20.10/32}}]``
+    for NodeLocal DNSCache."""
+
+    @field_validator("rest_from", "metrics_from", "dns_to")
+    @classmethod
+    def _peers(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _check_peers(value)
+
+
+class MetricsSpec(SpecModel):
+    """Flink's metrics for Prometheus. Default: Flink's Prometheus reporter on every
+    JobManager and TaskManager on port 9249, and no Prometheus operator objects."""
+
+    enabled: bool = True
+    """Configure Flink's Prometheus reporter (``metrics.reporter.prom.*``; its plugin ships
+    in the official image) on every JobManager and TaskManager: it serves every metric in
+    Prometheus' text format on ``port``, a container port named ``metrics``. False: the
+    library configures no reporter (reporters of your own in ``flinkConfiguration`` run
+    as you set them)."""
+    port: int = Field(default=9249, ge=1, le=65535)
+    """``metrics.reporter.prom.port``: the port of the reporter's HTTP server (Flink's default)."""
+    pod_monitor: bool = False
+    """Create a Prometheus operator ``PodMonitor`` (monitoring.coreos.com/v1) named
+    ``<name>-metrics`` that scrapes the ``metrics`` port of every JobManager and TaskManager
+    pod of the cluster (native TaskManagers included). Needs the operator's CRDs."""
+    service_monitor: bool = False
+    """Create a headless Service ``<name>-metrics`` over the ``metrics`` ports and a
+    Prometheus operator ``ServiceMonitor`` of the same name that scrapes it. Needs the
+    operator's CRDs. Use it or ``podMonitor``, not both."""
+    monitor_labels: dict[str, str] = {}
+    """Extra labels on the PodMonitor or ServiceMonitor, for your Prometheus'
+    ``podMonitorSelector``/``serviceMonitorSelector`` (e.g. ``release: prometheus`` for
+    kube-prometheus-stack)."""
+
+    @field_validator("monitor_labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            _check_label_key(key)
+            if len(text) > 63 or not _LABEL_VALUE.match(text):
+                raise _fix(f"label {key}={text!r} has an invalid value.",
+                           "use at most 63 letters, digits, '-', '_' or '.'")
+        return value
+
+
+_LOG_FILE_SIZE = re.compile(r"^[1-9][0-9]{0,5}(KB|MB|GB)$")
+
+
+class LoggingSpec(SpecModel):
+    """Where Flink's processes log. Default: stdout only (``kubectl logs``, and whatever
+    ships the nodes' container logs)."""
+
+    to_file: bool = False
+    """Also write each JobManager's and TaskManager's log into ``/opt/flink/log``, as Flink
+    does outside containers: a file per process named by Flink's start scripts, rolled by
+    size (log4j's RollingFile appender), which the web UI's log pages also show. On an
+    emptyDir (limited to the rolled files' size) unless ``volumeClaim``."""
+    volume_claim: str | None = None
+    """With ``toFile``: an existing PersistentVolumeClaim (ReadWriteMany when more than one
+    pod runs) for the log files instead of an emptyDir, so they outlive the pods; each pod
+    writes into its own directory on it, named after the pod. Nothing deletes old pods'
+    directories."""
+    max_file_size: str = "100MB"
+    """With ``toFile``: the size at which a log file is rolled over, in log4j's units
+    (``KB``, ``MB``, ``GB``: multiples of 1024), as in Flink's own log4j.properties."""
+    max_files: int = Field(default=10, ge=1, le=1000)
+    """With ``toFile``: rolled files kept per process besides the current one (Flink's default
+    10); the oldest is deleted."""
+
+    @field_validator("volume_claim")
+    @classmethod
+    def _claim(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value)):
+            raise _fix(f"{value!r} is not a PersistentVolumeClaim name.",
+                       "give the name of an existing claim in the namespace, e.g. 'flink-logs'")
+        return value
+
+    @field_validator("max_file_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if not _LOG_FILE_SIZE.match(value):
+            raise _fix(f"{value!r} is not a log file size.",
+                       "write a whole number and KB, MB or GB, e.g. '100MB'")
+        return value
+
+    @property
+    def max_file_mib(self) -> float:
+        """``maxFileSize`` in MiB (log4j counts KB, MB and GB in multiples of 1024)."""
+        number, unit = int(self.max_file_size[:-2]), self.max_file_size[-2:]
+        return number * {"KB": 1 / 1024, "MB": 1, "GB": 1024}[unit]
+
+
 class FlinkClusterSpec(SpecModel):
     """One Flink cluster on Kubernetes, in any deployment mode.
 
@@ -622,13 +930,15 @@ class FlinkClusterSpec(SpecModel):
     name: str
     """Cluster name: the prefix of every Kubernetes object and the ``app.kubernetes.io/instance`` label."""
     flink_version: str
-    """Flink release, 'MAJOR.MINOR' or 'MAJOR.MINOR.PATCH' (1.14 to 2.3)."""
+    """Flink release, 'MAJOR.MINOR' or 'MAJOR.MINOR.PATCH' (1.14 to 2.3). Required, with no
+    default on purpose: a library upgrade must never move a running cluster to another release."""
     namespace: str = "default"
     """Namespace of every object. It must already exist."""
     image: str | None = None
     """Container image; unset uses the official ``flink:<flinkVersion>-java17`` (``-java11`` before 1.18)."""
     image_pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
-    """``imagePullPolicy`` of every Flink container."""
+    """``imagePullPolicy`` of every container the cluster runs: Flink's, the jar fetch and
+    the library's HA stores."""
     config_file: Literal["auto", "flink-conf.yaml", "config.yaml"] = "auto"
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
     ``config.yaml`` may be chosen from 1.19 on."""
@@ -636,7 +946,7 @@ class FlinkClusterSpec(SpecModel):
     """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
     task_manager: TaskManagerSpec = TaskManagerSpec()
     """The TaskManagers: size, replicas and task slots."""
-    parallelism: int = Field(default=1, ge=1)
+    parallelism: int = Field(default=1, ge=1, le=MAX_PARALLELISM)
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
     web-UI submissions send their own parallelism (1 unless given)."""
     ports: Ports = Ports()
@@ -668,6 +978,19 @@ class FlinkClusterSpec(SpecModel):
     """Per-job mode: the jobs, each on its own cluster."""
     high_availability: HighAvailabilitySpec = HighAvailabilitySpec()
     """JobManager high availability; off unless ``type`` is set."""
+    probes: ProbesSpec = ProbesSpec()
+    """Health probes of the Flink containers: on, with a 180 s start-up budget, unless set."""
+    spread: SpreadSpec = SpreadSpec()
+    """How the JobManager and TaskManager pods spread: over nodes with high availability,
+    not at all without, unless set."""
+    network_policy: NetworkPolicySpec = NetworkPolicySpec()
+    """NetworkPolicies admitting only the traffic the cluster needs: on, REST only from the
+    cluster's own pods, unless set."""
+    metrics: MetricsSpec = MetricsSpec()
+    """Flink's Prometheus reporter on port 9249 of every JobManager and TaskManager, unless
+    set; optionally a PodMonitor or ServiceMonitor."""
+    logging: LoggingSpec = LoggingSpec()
+    """Where the Flink processes log: stdout only, unless ``toFile``."""
 
     @field_validator("jobs")
     @classmethod
@@ -767,6 +1090,13 @@ class FlinkClusterSpec(SpecModel):
     def service_account_name(self) -> str:
         """``pod.serviceAccountName``, or the ``<name>-flink`` account the library creates."""
         return self.pod.service_account_name or self.names.service_account
+
+    @property
+    def spread_topology(self) -> Literal["none", "node", "zone"]:
+        """``spread.topology`` with 'auto' resolved: 'node' with high availability, else 'none'."""
+        if self.spread.topology == "auto":
+            return "node" if self.high_availability.enabled else "none"
+        return self.spread.topology
 
     @property
     def resolved_config_file(self) -> str:

@@ -7,11 +7,23 @@ the component).
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 
 from .errors import Problem
-from .flink_config import CONF_DIR, MANAGED_KEYS, POD_TEMPLATE_DIR
+from .flink_config import (
+    CONF_DIR,
+    LOCAL_DIR_KEYS,
+    LOG_DIR,
+    MANAGED_KEYS,
+    POD_TEMPLATE_DIR,
+    PROMETHEUS_MANAGED_KEYS,
+    PROMETHEUS_REPORTER,
+    PROMETHEUS_REPORTER_CLASS,
+    PROMETHEUS_REPORTER_FACTORY,
+    TMP_DIR,
+)
 from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
 from .spec import (
@@ -30,10 +42,16 @@ RESERVED_VOLUME_NAMES = (
     "pod-template-volume",
     "user-artifacts-volume",
     "usrlib",
+    "flink-tmp",
+    "flink-log",
 )
+# One emptyDir per plugin the image's entrypoint enables: flink-plugin-0, flink-plugin-1, ...
+RESERVED_VOLUME_PREFIX = "flink-plugin-"
 RESERVED_MOUNT_PATHS = {
     CONF_DIR: "holds the rendered Flink configuration",
     POD_TEMPLATE_DIR: "holds the native TaskManager pod template",
+    TMP_DIR: "is the library's emptyDir for Flink's temporary files and working directories",
+    LOG_DIR: "is the library's emptyDir for Flink's log files",
 }
 
 # The official image's entrypoint would write these into the config file, but the
@@ -56,7 +74,13 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems += _check_rest(spec)
     problems += _check_labels(spec)
     problems += _check_pod(spec)
+    problems += _check_local_dirs(spec)
     problems += _check_no_plain_secrets(spec)
+    problems += _check_probes(spec)
+    problems += _check_spread(spec)
+    problems += _check_network_policy(spec)
+    problems += _check_metrics(spec)
+    problems += _check_logging(spec)
     return problems
 
 
@@ -102,6 +126,15 @@ def _check_mode(spec: FlinkClusterSpec) -> list[Problem]:
                 f"only a standalone application JobManager can run as a Kubernetes Job; a "
                 f"{spec.deployment_mode} JobManager is always a Deployment.",
                 "remove jobManager.workload",
+            )
+        )
+    if spec.jobmanager_workload == "Job" and spec.job_manager.replicas > 1:
+        problems.append(
+            Problem(
+                "jobManager.replicas",
+                f"a JobManager run as a Kubernetes Job has one pod; {spec.job_manager.replicas} "
+                "replicas would silently be 1.",
+                "set jobManager.workload: Deployment for standby JobManagers, or use 1 replica",
             )
         )
     if spec.native and "replicas" in spec.task_manager.model_fields_set:
@@ -284,7 +317,7 @@ def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, objec
                 "pass one of them",
             )
         ]
-    bad = sorted(key for key in credentials if not _ENV_NAME.match(key))
+    bad = sorted(str(key) for key in credentials if not isinstance(key, str) or not _ENV_NAME.match(key))
     if bad or not credentials:
         return [
             Problem(
@@ -385,7 +418,7 @@ def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
         except MemoryModelError as exc:
             fix = f"raise {field}.memory (Flink's default is {flink_default})"
             problems.append(Problem(f"{field}.memory", f"{exc}.", fix))
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:  # ArithmeticError: a fraction such as inf or 1e39
             message = f"a {prefix}.memory.* value is unreadable: {exc}."
             problems.append(Problem("flinkConfiguration", message, "fix that value"))
     return problems
@@ -456,7 +489,7 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
                 )
             )
     for index, volume in enumerate(spec.pod.volumes):
-        if volume["name"] in RESERVED_VOLUME_NAMES:
+        if volume["name"] in RESERVED_VOLUME_NAMES or volume["name"].startswith(RESERVED_VOLUME_PREFIX):
             problems.append(
                 Problem(
                     f"pod.volumes[{index}].name",
@@ -487,12 +520,69 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
     return problems
 
 
+# Volume kinds Kubernetes always mounts read-only, whatever the mount says.
+_READ_ONLY_VOLUMES = ("configMap", "secret", "downwardAPI", "projected", "image")
+
+
+def writable_paths(spec: FlinkClusterSpec) -> list[str]:
+    """Where a Flink container can write when its root filesystem is read-only: the
+    library's emptyDirs, the HA claim, and the user's volumes mounted without ``readOnly``
+    (but never a ConfigMap, Secret, downward-API, projected or image volume)."""
+    paths = [TMP_DIR, LOG_DIR]
+    if spec.high_availability.enabled and spec.high_availability.volume_claim is not None:
+        paths.append(HA_STORAGE_MOUNT)
+    volumes = {v["name"]: v for v in spec.pod.volumes}
+    for mount in spec.pod.volume_mounts:
+        volume = volumes.get(mount["name"], {})
+        if not mount.get("readOnly", False) and not any(kind in volume for kind in _READ_ONLY_VOLUMES):
+            paths.append(posixpath.normpath(mount["mountPath"]))
+    return paths
+
+
+def _local_dirs(value: object) -> list[str]:
+    """The directories of a Flink option naming one or several (',', '|' or ':' between
+    them, as io.tmp.dirs takes them), with any ``file:`` scheme dropped."""
+    text = re.sub(r"file:(//)?", "", str(value))
+    return [part.strip() for part in re.split(r"[,|:]", text) if part.strip()]
+
+
+def _check_local_dirs(spec: FlinkClusterSpec) -> list[Problem]:
+    """With a read-only root filesystem, a local directory Flink writes to must be on a
+    writable volume, or the process fails when it first writes there."""
+    if not spec.pod.read_only_root_filesystem:
+        return []
+    writable = writable_paths(spec)
+    problems = []
+    for key, value in spec.flink_configuration.items():
+        if key not in LOCAL_DIR_KEYS:
+            continue
+        for path in _local_dirs(value):
+            normal = posixpath.normpath(path)
+            if posixpath.isabs(normal) and any(
+                normal == root or normal.startswith(root.rstrip("/") + "/") for root in writable
+            ):
+                continue
+            where = "" if posixpath.isabs(path) else " (relative: under the working directory /opt/flink)"
+            problems.append(
+                Problem(
+                    f"flinkConfiguration.{key}",
+                    f"{path!r}{where} is not on a writable volume, and the Flink containers' root "
+                    "filesystem is read-only (pod.readOnlyRootFilesystem).",
+                    f"use a directory under {TMP_DIR} (the library's emptyDir) or under one of your "
+                    "pod.volumeMounts that is not readOnly, or set pod.readOnlyRootFilesystem: false",
+                )
+            )
+            break
+    return problems
+
+
 def cluster_warnings(spec: FlinkClusterSpec) -> list[str]:
+    health = _health_warnings(spec) + _network_warnings(spec)
     if spec.native:
-        return []  # TaskManagers are created on demand
+        return health  # TaskManagers are created on demand
     if spec.mode == "per-job":
         return [w for job in spec.jobs for w in cluster_warnings(spec.job_cluster(job))]
-    warnings = []
+    warnings = health
     parallelism = spec.job_parallelism
     if parallelism > spec.total_slots:
         who = "the job" if spec.mode == "application" else "jobs that keep the default parallelism"
@@ -531,10 +621,13 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
             ("Deployment", names.zetcd),
             ("Service", names.zetcd),
         ]
+    planned += [("NetworkPolicy", names.network_policy(c)) for c in network_policy_components(spec)]
     if spec.mode == "per-job":
         for job in spec.jobs:
             job_cluster = spec.job_cluster(job)
             planned += [*planned_objects(job_cluster), ("Job", job_cluster.names.submitter)]
+            if spec.network_policy.enabled:
+                planned.append(("NetworkPolicy", job_cluster.names.network_policy("submitter")))
         return planned
     planned += [
         ("ConfigMap", names.config_map),
@@ -550,6 +643,11 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
         planned += [("Role", names.role), ("RoleBinding", names.role)]
     if spec.pod.service_account_name is None:
         planned.append(("ServiceAccount", names.service_account))
+    planned += [("PodDisruptionBudget", name) for _, name in disruption_budgets(spec)]
+    if spec.metrics.enabled and spec.metrics.pod_monitor:
+        planned.append(("PodMonitor", names.metrics))
+    if spec.metrics.enabled and spec.metrics.service_monitor:
+        planned += [("Service", names.metrics), ("ServiceMonitor", names.metrics)]
     return planned
 
 
@@ -582,3 +680,295 @@ def _check_no_plain_secrets(spec: FlinkClusterSpec) -> list[Problem]:
         if "value" in entry and _CREDENTIAL_ENV.search(str(entry.get("name", "")))
     ]
     return problems
+
+
+# --- health and disruption ----------------------------------------------------------------
+
+PROBE_FIELD_NAMES = {
+    "startup_timeout_seconds": "startupTimeoutSeconds",
+    "job_check_grace_seconds": "jobCheckGraceSeconds",
+}
+
+
+def _flag(value: object) -> bool:
+    """A Flink boolean option as written in flinkConfiguration (true, 'true', 'TRUE')."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def rest_ssl_enabled(spec: FlinkClusterSpec) -> bool:
+    """The REST endpoint speaks HTTPS (``security.ssl.rest.enabled`` in flinkConfiguration)."""
+    return _flag(spec.flink_configuration.get("security.ssl.rest.enabled"))
+
+
+def _rest_client_auth(spec: FlinkClusterSpec) -> bool:
+    return rest_ssl_enabled(spec) and _flag(
+        spec.flink_configuration.get("security.ssl.rest.authentication-enabled")
+    )
+
+
+def _check_probes(spec: FlinkClusterSpec) -> list[Problem]:
+    probes = spec.probes
+    problems: list[Problem] = []
+    if not probes.enabled:
+        unused = [PROBE_FIELD_NAMES[f] for f in PROBE_FIELD_NAMES if f in probes.model_fields_set]
+        unused += ["jobCheck"] if probes.job_check else []
+        return [
+            Problem(f"probes.{name}", "probes are off (probes.enabled: false).",
+                    "remove this field, or turn probes on")
+            for name in unused
+        ]
+    if _rest_client_auth(spec):
+        problems.append(
+            Problem(
+                "probes.enabled",
+                "the REST endpoint requires client certificates "
+                "(security.ssl.rest.authentication-enabled), which the kubelet's HTTP probes cannot present.",
+                "set probes.enabled: false, or turn off REST client authentication",
+            )
+        )
+    if probes.job_check and spec.mode != "application":
+        problems.append(
+            Problem(
+                "probes.jobCheck",
+                f"a {spec.mode} cluster runs no job of its own for the JobManager's liveness to check.",
+                "remove probes.jobCheck, or use mode: application",
+            )
+        )
+    if probes.job_check and rest_ssl_enabled(spec):
+        problems.append(
+            Problem(
+                "probes.jobCheck",
+                "the job check asks the REST API in plain HTTP (from bash), and the REST endpoint has "
+                "SSL (security.ssl.rest.enabled).",
+                "remove probes.jobCheck, or turn off REST SSL",
+            )
+        )
+    if "job_check_grace_seconds" in probes.model_fields_set and not probes.job_check:
+        problems.append(
+            Problem(
+                "probes.jobCheckGraceSeconds",
+                "the job check is off.",
+                "set probes.jobCheck: true, or remove this field",
+            )
+        )
+    return problems
+
+
+def _check_spread(spec: FlinkClusterSpec) -> list[Problem]:
+    if spec.spread.required and spec.spread_topology == "none":
+        why = "high availability is off" if spec.spread.topology == "auto" else "topology is none"
+        return [
+            Problem(
+                "spread.required",
+                f"there is no spreading to require: spread.topology is {spec.spread.topology} and {why}.",
+                "set spread.topology: node or zone, or remove spread.required",
+            )
+        ]
+    return []
+
+
+def _health_warnings(spec: FlinkClusterSpec) -> list[str]:
+    if spec.probes.enabled and spec.probes.job_check and not spec.high_availability.enabled:
+        return [
+            f"{spec.name}: probes.jobCheck restarts the JobManager without high availability, so "
+            "the job starts again from job.savepoint (or empty state), not from its latest checkpoint"
+        ]
+    return []
+
+
+def disruption_budgets(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
+    """(component, PodDisruptionBudget name) of the budgets one session or application
+    cluster gets (see ``disruption``): the JobManagers' when a standby runs in a Deployment,
+    and the standalone TaskManager Deployment's. None for native TaskManagers: Flink makes its
+    JobManager Deployment their controller, so Kubernetes would count a ``maxUnavailable``
+    against the JobManager's replicas, and a ``minAvailable`` would need the number of
+    TaskManagers Flink decides at run time."""
+    names = spec.names
+    budgets = []
+    if spec.jobmanager_workload == "Deployment" and spec.job_manager.replicas > 1:
+        budgets.append(("jobmanager", names.jobmanager_disruption_budget))
+    if not spec.native:
+        budgets.append(("taskmanager", names.taskmanager_disruption_budget))
+    return budgets
+
+
+# --- network policies, metrics, logs ------------------------------------------------------
+
+def runs_store(spec: FlinkClusterSpec) -> bool:
+    """Whether the spec runs an HA store of the library's own (ZooKeeper, or etcd and zetcd)."""
+    ha = spec.high_availability
+    return ha.type == "zetcd" or (ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None)
+
+
+def network_policy_components(spec: FlinkClusterSpec) -> list[str]:
+    """The components whose pods the spec's own NetworkPolicies guard (``network``): the
+    JobManagers and TaskManagers (per-job mode: each job cluster guards its own, and its
+    submitter) and the store."""
+    if not spec.network_policy.enabled:
+        return []
+    ha = spec.high_availability
+    components = [] if spec.mode == "per-job" else ["jobmanager", "taskmanager"]
+    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+        components.append("zookeeper")
+    if ha.type == "zetcd":
+        components += ["etcd", "zetcd"]
+    return components
+
+
+NETWORK_FIELD_NAMES = {"rest_from": "restFrom", "metrics_from": "metricsFrom", "dns_to": "dnsTo"}
+METRICS_FIELD_NAMES = {
+    "port": "port", "pod_monitor": "podMonitor", "service_monitor": "serviceMonitor",
+    "monitor_labels": "monitorLabels",
+}
+LOGGING_FIELD_NAMES = {"volume_claim": "volumeClaim", "max_file_size": "maxFileSize", "max_files": "maxFiles"}
+
+
+def _check_network_policy(spec: FlinkClusterSpec) -> list[Problem]:
+    network = spec.network_policy
+    if not network.enabled:
+        return [
+            Problem(f"networkPolicy.{name}", "network policies are off (networkPolicy.enabled: false).",
+                    "remove this field, or turn them on")
+            for field, name in NETWORK_FIELD_NAMES.items()
+            if field in network.model_fields_set
+        ]
+    problems = []
+    if not network.dns_to and runs_store(spec):
+        problems.append(
+            Problem(
+                "networkPolicy.dnsTo",
+                "the library's store servers find each other by DNS name, and no DNS server is allowed.",
+                "name your cluster DNS (the default is the k8s-app: kube-dns pods in kube-system)",
+            )
+        )
+    if network.metrics_from and not spec.metrics.enabled:
+        problems.append(
+            Problem("networkPolicy.metricsFrom", "metrics are off (metrics.enabled: false): there is no "
+                    "metrics port to admit anyone to.", "remove metricsFrom, or turn metrics on")
+        )
+    monitors = spec.metrics.pod_monitor or spec.metrics.service_monitor
+    if spec.metrics.enabled and monitors and not network.metrics_from:
+        problems.append(
+            Problem(
+                "networkPolicy.metricsFrom",
+                "the monitor asks Prometheus to scrape the metrics port, and the NetworkPolicies admit "
+                "nobody to it.",
+                "name your Prometheus pods, e.g. [{namespaceSelector: {matchLabels: "
+                "{kubernetes.io/metadata.name: monitoring}}}], or set networkPolicy.enabled: false",
+            )
+        )
+    return problems
+
+
+def prometheus_reporter_names(config: Mapping[str, object]) -> list[str]:
+    """The reporters of ``config`` that are Flink's Prometheus reporter (an HTTP server on a
+    port; the push-gateway reporter opens none)."""
+    names = []
+    for key, value in config.items():
+        match = re.fullmatch(r"metrics\.reporter\.([^.]+)\.(factory\.class|class)", key)
+        if match and str(value).strip() in (PROMETHEUS_REPORTER_FACTORY, PROMETHEUS_REPORTER_CLASS):
+            names.append(match[1])
+    return sorted(set(names))
+
+
+def _check_metrics(spec: FlinkClusterSpec) -> list[Problem]:
+    metrics = spec.metrics
+    if not metrics.enabled:
+        return [
+            Problem(f"metrics.{name}", "metrics are off (metrics.enabled: false).",
+                    "remove this field, or turn metrics on")
+            for field, name in METRICS_FIELD_NAMES.items()
+            if field in metrics.model_fields_set
+        ]
+    problems = []
+    if metrics.pod_monitor and metrics.service_monitor:
+        problems.append(
+            Problem("metrics.serviceMonitor", "with metrics.podMonitor as well, Prometheus would scrape "
+                    "every pod twice.", "keep one of them")
+        )
+    if metrics.monitor_labels and not (metrics.pod_monitor or metrics.service_monitor):
+        problems.append(
+            Problem("metrics.monitorLabels", "there is no monitor to label.",
+                    "set metrics.podMonitor or metrics.serviceMonitor, or remove monitorLabels")
+        )
+    problems += [
+        Problem(f"metrics.monitorLabels.{key}", "this label is set by pulumi-flink.",
+                "remove it; use another key")
+        for key in metrics.monitor_labels
+        if key in RESERVED_LABEL_KEYS
+    ]
+    ports = spec.ports
+    taken = {
+        ports.rpc: "ports.rpc", ports.blob: "ports.blob", ports.rest: "ports.rest",
+        ports.task_manager_rpc: "ports.taskManagerRpc", ports.task_manager_data: "ports.taskManagerData",
+    }
+    if metrics.port in taken:
+        problems.append(
+            Problem("metrics.port", f"{metrics.port} is already {taken[metrics.port]}.",
+                    "give the metrics port its own number (default 9249)")
+        )
+    config = spec.flink_configuration
+    for key in sorted(set(config) & set(PROMETHEUS_MANAGED_KEYS)):
+        problems.append(
+            Problem(
+                f"flinkConfiguration.{key}",
+                "the library configures the Prometheus reporter 'prom' (metrics.enabled).",
+                f"remove it and set {PROMETHEUS_MANAGED_KEYS[key]}; or set metrics.enabled: false to "
+                "configure reporters yourself",
+            )
+        )
+    for name in prometheus_reporter_names(config):
+        if name != PROMETHEUS_REPORTER:
+            problems.append(
+                Problem(
+                    f"flinkConfiguration.metrics.reporter.{name}",
+                    "a second Prometheus reporter would compete with the library's for a port.",
+                    "remove it (the library's reporter is on metrics.port), or set metrics.enabled: false",
+                )
+            )
+    enabled = config.get("metrics.reporters")
+    if enabled is not None:
+        listed = [item.strip() for item in str(enabled).split(",") if item.strip()]
+        if PROMETHEUS_REPORTER not in listed:
+            problems.append(
+                Problem(
+                    "flinkConfiguration.metrics.reporters",
+                    f"it enables only {listed}, not the library's Prometheus reporter "
+                    f"'{PROMETHEUS_REPORTER}': the metrics port would stay closed.",
+                    f"add {PROMETHEUS_REPORTER} to the list, or set metrics.enabled: false",
+                )
+            )
+    return problems
+
+
+def _check_logging(spec: FlinkClusterSpec) -> list[Problem]:
+    logging = spec.logging
+    if not logging.to_file:
+        return [
+            Problem(f"logging.{name}", "logs go to stdout only (logging.toFile is off).",
+                    "set logging.toFile: true, or remove this field")
+            for field, name in LOGGING_FIELD_NAMES.items()
+            if field in logging.model_fields_set
+        ]
+    log_dir = spec.flink_configuration.get("env.log.dir")
+    if log_dir is not None and str(log_dir).rstrip("/") != LOG_DIR:
+        return [
+            Problem(
+                "flinkConfiguration.env.log.dir",
+                f"logging.toFile writes the log files to {LOG_DIR}, on its volume; {log_dir} would "
+                "move them off it.",
+                "remove env.log.dir",
+            )
+        ]
+    return []
+
+
+def _network_warnings(spec: FlinkClusterSpec) -> list[str]:
+    network = spec.network_policy
+    if network.enabled and not network.rest_from and spec.rest.exposure != "ClusterIP":
+        return [
+            f"{spec.name}: rest.exposure is {spec.rest.exposure}, and the NetworkPolicy admits REST "
+            "only from the cluster's own pods; add networkPolicy.restFrom (e.g. an ipBlock of your "
+            "clients) or the Service will not answer"
+        ]
+    return []

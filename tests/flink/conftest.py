@@ -3,7 +3,9 @@ session per Flink version, rendered clusters as local processes, local jar serve
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,18 +44,16 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     )
 
 
-@pytest.fixture
-def loopback_cluster(
-    request: pytest.FixtureRequest, tmp_path: Path, java: Java
+def _cluster_builder(
+    request: pytest.FixtureRequest, java: Java, root: Path, **defaults: Any
 ) -> Iterator[Callable[..., LoopbackCluster]]:
-    """``loopback_cluster(objects, flink_home, **options)`` builds a ``LoopbackCluster``; every
-    process it started is stopped at the end, also when the test fails (then their output
-    is printed and their directories are kept)."""
+    """Builds ``LoopbackCluster``s under ``root`` with ``defaults``; afterwards stops every
+    process, and on failure prints their output and keeps their directories."""
     clusters: list[LoopbackCluster] = []
 
     def build(objects: Sequence[Mapping[str, Any]], flink_home: Path, **options: Any) -> LoopbackCluster:
         cluster = LoopbackCluster(
-            objects, flink_home, java.home, tmp_path / f"cluster-{len(clusters)}", **options
+            objects, flink_home, java.home, root / f"cluster-{len(clusters)}", **{**defaults, **options}
         )
         clusters.append(cluster)
         return cluster
@@ -66,6 +66,32 @@ def loopback_cluster(
             print(f"processes stopped (exit codes {codes}); their output:\n{cluster.diagnostics(120)}")
         else:
             cluster.remove()
+    if failed:
+        print(f"kept {root}")
+
+
+@pytest.fixture
+def loopback_cluster(
+    request: pytest.FixtureRequest, tmp_path: Path, java: Java
+) -> Iterator[Callable[..., LoopbackCluster]]:
+    """``loopback_cluster(objects, flink_home, **options)`` builds a ``LoopbackCluster``; every
+    process it started is stopped at the end, also when the test fails (then their output
+    is printed and their directories are kept)."""
+    yield from _cluster_builder(request, java, tmp_path)
+
+
+@pytest.fixture
+def hardened_cluster(request: pytest.FixtureRequest, java: Java) -> Iterator[Callable[..., LoopbackCluster]]:
+    """``hardened_cluster(objects, flink_home, **options)``: a hardened ``LoopbackCluster`` under
+    a directory in /tmp that uid 9999 can enter (pytest's tmp_path is private to root). Every
+    process is stopped at the end; on failure the output is printed and the directory kept."""
+    if os.geteuid() != 0:
+        pytest.skip("hardened pods run their processes as uid 9999: that takes root")
+    root = Path(tempfile.mkdtemp(prefix="pulumi-flink-hardened-"))
+    root.chmod(0o755)
+    yield from _cluster_builder(request, java, root, hardened=True)
+    if not _failed(request):
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

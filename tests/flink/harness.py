@@ -36,9 +36,10 @@ volume paths in it rewritten, ``zkServer.sh`` on the PATH, the ConfigMap's ``zoo
 read-only copy with ``dataDir`` on the pod's volume and ``clientPortAddress`` set to the
 pod's IP (ZooKeeper binds its client port on 0.0.0.0 otherwise), and ``SERVER_JVMFLAGS``
 as the image's ``zkEnv.sh`` sets it (``-Xmx${ZK_SERVER_HEAP:-1000}m``). ``ZooKeeperClient``
-and ``four_letter_word`` read what the ensemble and Flink keep in it. As for Flink's pods,
-a pod's securityContext, resources and scheduling are not emulated: the processes run as
-the current user, without cgroup limits.
+and ``four_letter_word`` read what the ensemble and Flink keep in it; an emptyDir at /tmp is
+the pod's tmp dir. A pod's resources and scheduling are not emulated (no cgroup limits), nor
+its securityContext but in hardened mode for Flink's pods (below): otherwise the processes
+run as the current user.
 
 What the official image's entrypoint does (``docker-entrypoint.sh`` of apache/flink-docker,
 the same steps for 1.20 and 2.x), and what this harness does with each step:
@@ -61,12 +62,14 @@ the same steps for 1.20 and 2.x), and what this harness does with each step:
    anything else is executed as given, found on the image's ``PATH`` (``$FLINK_HOME/bin``
    first): the harness runs ``flink ...`` (``bin/flink``, the CLI) that way and refuses other
    commands. 1.x images run these through ``gosu flink`` when started as root, 2.x images as
-   the image's user; here they run as the current user.
+   the image's user; with the library's securityContext (runAsUser 9999) neither steps down.
+   Here they run as the current user, or in hardened mode as the pod's user.
 
 Each pod has its own ``$FLINK_HOME`` (``<pod>/flink``), laid out like ``/opt/flink`` in the
 image: ``bin`` copied, ``lib``/``opt``/``plugins`` linked to the shared distribution, ``conf``
 holding the ConfigMap's files, ``log`` empty, and every ``emptyDir`` volume as an empty
-directory at its mount path (``/opt/flink/usrlib`` -> ``<pod>/flink/usrlib``). Files of a
+directory at its mount path (``/opt/flink/usrlib`` -> ``<pod>/flink/usrlib``; ``/tmp`` is the
+pod's tmp dir, ``<pod>/tmp``, which stands for the container's /tmp in any case). Files of a
 custom image (the job jar baked into it) are copied into that view. Init containers run to
 completion before their pod's process starts; only ``curl`` (the jar fetch) is emulated, with
 the host's curl against a local server (``FileServer``) that serves the rendered URL.
@@ -79,6 +82,22 @@ while the connection is refused (``rest.retry.max-attempts`` x ``rest.retry.dela
 3 s by default; measured: it gives up after about 60 s and exits non-zero). A pod that
 fails by itself is not restarted: Kubernetes would (a Job's ``restartPolicy: OnFailure`` up
 to its ``backoffLimit``, a Deployment's always); here the test fails.
+
+Hardened pods (``LoopbackCluster(..., hardened=True)``; needs root): every Flink pod's
+process and init containers run as its securityContext says, started by ``setpriv``: its
+runAsUser and runAsGroup, fsGroup as the supplementary group, no capabilities (drop: [ALL],
+bounding set cleared) and no_new_privs (allowPrivilegeEscalation: false). Its
+readOnlyRootFilesystem (required) and read-only ConfigMap mount become ownership: the
+directories standing for its volumes (emptyDirs, /tmp among them, and claims) are owned by
+its user and fsGroup (setgid, mode 2770); everything else in its view (the pod's directory,
+its FLINK_HOME with the copied scripts and links into the shared distribution, the conf copy)
+belongs to root and is not writable for it (``writable_directories`` lists what is). The
+cluster's root and its parents must be enterable by that user (pytest's tmp_path is not).
+The seccomp profile is not applied. ZooKeeper pods are not hardened.
+
+A Flink pod's sockets bound to the wildcard address listen on its IP only, as in its own
+network namespace: a preloaded ``bind()`` does that (``pod_network``; e.g. the Prometheus
+reporter, which has no address option).
 
 Everything else that differs from a pod is listed in ``Pod.rewrites`` (and each init
 container's ``InitRun.rewrites``), with its reason.
@@ -109,10 +128,14 @@ import yaml
 
 from pulumi_flink.flink_config import CONF_DIR
 
+from .pod_network import POD_IP_VARIABLE, POD_NETWORK_REASON, PRELOAD_VARIABLE, bind_library
+
 T = TypeVar("T")
 
 IMAGE_FLINK_HOME = "/opt/flink"
 """``FLINK_HOME`` and ``WORKDIR`` of the official image."""
+CONTAINER_TMP = "/tmp"
+"""A container's /tmp: the pod's ``tmp_dir`` (the JVMs' java.io.tmpdir, FLINK_PID_DIR)."""
 OFFICIAL_IMAGE = "flink:"
 # The official image's entrypoint: container command -> script and its first argument.
 ENTRYPOINT_COMMANDS = {
@@ -167,6 +190,39 @@ class InitPlan:
     """``command`` followed by ``args``."""
     mounts: Mapping[str, str]
     """mountPath -> volume name."""
+    security: SecurityPlan = field(default_factory=lambda: SecurityPlan())
+    """Its securityContext, merged with the pod's."""
+
+
+@dataclass(frozen=True)
+class SecurityPlan:
+    """What a container's securityContext (merged with its pod's) says about its process."""
+
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    fs_group: int | None = None
+    """The pod's: the group of its volumes, and a supplementary group of every process."""
+    run_as_non_root: bool = False
+    read_only_root_filesystem: bool = False
+    no_new_privileges: bool = False
+    """``allowPrivilegeEscalation: false``: the kernel's no_new_privs flag."""
+    dropped_capabilities: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, pod: Mapping[str, Any], container: Mapping[str, Any]) -> SecurityPlan:
+        pod_context = pod.get("securityContext", {})
+        context = {**pod_context, **container.get("securityContext", {})}
+        for key in ("seLinuxOptions", "windowsOptions", "appArmorProfile", "procMount"):
+            assert key not in context, f"securityContext.{key} is not emulated"
+        return cls(
+            run_as_user=context.get("runAsUser"),
+            run_as_group=context.get("runAsGroup"),
+            fs_group=pod_context.get("fsGroup"),
+            run_as_non_root=bool(context.get("runAsNonRoot", False)),
+            read_only_root_filesystem=bool(context.get("readOnlyRootFilesystem", False)),
+            no_new_privileges=context.get("allowPrivilegeEscalation") is False,
+            dropped_capabilities=tuple(context.get("capabilities", {}).get("drop", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -207,6 +263,8 @@ class PodPlan:
     namespace: str = "default"
     service_name: str = ""
     """A StatefulSet's governing Service: its pods are ``<pod>.<service_name>.<namespace>.svc``."""
+    security: SecurityPlan = field(default_factory=lambda: SecurityPlan())
+    """The main container's securityContext, merged with the pod's."""
 
     @property
     def deployment(self) -> str:
@@ -322,6 +380,7 @@ def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
                     image=init["image"],
                     command=(*init.get("command", ()), *init.get("args", ())),
                     mounts=_empty_dir_mounts(f"{name}/{init['name']}", init, volumes),
+                    security=SecurityPlan.of(pod, init),
                 )
                 for init in pod.get("initContainers", [])
             ),
@@ -333,6 +392,7 @@ def pod_plans(objects: Sequence[Mapping[str, Any]]) -> list[PodPlan]:
             conf_mount=conf_mount,
             namespace=workload["metadata"].get("namespace", "default"),
             service_name=workload["spec"].get("serviceName", "") if workload["kind"] == "StatefulSet" else "",
+            security=SecurityPlan.of(pod, container),
         ))
     return plans
 
@@ -460,6 +520,8 @@ class InitRun:
     environment: dict[str, str] = field(default_factory=dict)
     rewrites: list[Rewrite] = field(default_factory=list)
     returncode: int | None = None
+    launcher: list[str] = field(default_factory=list)
+    """Hardened pods: what starts ``command`` as the container's user (``setpriv ... --``)."""
 
 
 @dataclass
@@ -480,6 +542,10 @@ class Pod:
     """Stopped or killed on purpose (``LoopbackCluster.kill``/``stop_pods``): not a failure."""
     starts: int = 0
     """How often the container was started (a restart keeps the pod: name, IP, volumes)."""
+    launcher: list[str] = field(default_factory=list)
+    """Hardened pods: what starts ``command`` as the container's user (``setpriv ... --``)."""
+    writable: list[Path] = field(default_factory=list)
+    """Hardened pods: the directories its processes may write to, owned by its user."""
 
     @property
     def home(self) -> Path:
@@ -543,13 +609,17 @@ class Pod:
         return {r.key: r.value for r in self.rewrites if r.kind == "config"}
 
     def local_path(self, path: str) -> Path:
-        """The file that stands for the container's ``path``: on a persistent volume, or
-        (Flink) under /opt/flink."""
+        """The file that stands for the container's ``path``: on a persistent volume, in the
+        container's /tmp (the pod's tmp dir), or (Flink) under /opt/flink."""
         for mount_path, local in sorted(self.volume_dirs.items(), key=lambda item: -len(item[0])):
             if PurePosixPath(path).is_relative_to(mount_path):
                 relative = PurePosixPath(path).relative_to(mount_path)
                 assert ".." not in relative.parts, path
                 return local / relative
+        if PurePosixPath(path).is_relative_to(CONTAINER_TMP):
+            relative = PurePosixPath(path).relative_to(CONTAINER_TMP)
+            assert ".." not in relative.parts, path
+            return self.tmp_dir / relative
         if not PurePosixPath(path).is_relative_to(IMAGE_FLINK_HOME):
             raise NotImplementedError(f"{self.name}: {path}: only paths in {IMAGE_FLINK_HOME} are emulated")
         relative = PurePosixPath(path).relative_to(IMAGE_FLINK_HOME)
@@ -579,8 +649,9 @@ def pod_rewrites(pod: Pod, rendered: Mapping[str, str], java_home: Path) -> list
                 "(its IP here, since it shares the host's loopback). The JVM's hosts file does "
                 "that per process without touching /etc/hosts; the rendered addresses stay."),
         Rewrite("jvm", "-Djava.io.tmpdir", str(pod.tmp_dir), "/tmp",
-                "A container's /tmp is its own; io.tmp.dirs, web.tmpdir (uploaded jars) and the "
-                "TaskManager's working dir and local state default to java.io.tmpdir."),
+                "A container's /tmp (an emptyDir where the pod mounts one) is its own; io.tmp.dirs, "
+                "web.tmpdir (uploaded jars) and the TaskManager's working dir and local state "
+                "default to java.io.tmpdir."),
         Rewrite("process", "FLINK_HOME", str(pod.home), IMAGE_FLINK_HOME,
                 "The image's Flink installation, into which the ConfigMap (conf) and the volumes "
                 "(usrlib) are mounted, is per container; here each pod gets its own directory "
@@ -1011,6 +1082,95 @@ def entrypoint(home: Path, args: tuple[str, ...], dynamic: Sequence[str] = ()) -
     raise NotImplementedError(f"the harness emulates only {known}, not {args}")
 
 
+HARDENED_REASON = (
+    "The container runtime starts the container's process as the securityContext's user and "
+    "groups (fsGroup as a supplementary group), with no_new_privs for allowPrivilegeEscalation: "
+    "false and no capabilities for drop: [ALL]; here setpriv does that (the harness runs as "
+    "root) and execs the command. The process can write what it could in the pod: its volumes' "
+    "directories, owned by its user; everything else in its view (the pod's FLINK_HOME, the "
+    "conf copy, the shared distribution) belongs to root and is not writable for it, as the "
+    "read-only root filesystem and ConfigMap mount are not in the pod. The seccomp profile is "
+    "not applied.")
+
+
+def setpriv_launcher(security: SecurityPlan) -> list[str]:
+    """``setpriv`` (util-linux) options that start a process as ``security`` says, then ``--``."""
+    uid = security.run_as_user
+    assert uid is not None, "a hardened process needs runAsUser"
+    group = security.run_as_group or 0
+    launcher = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={group}"]
+    launcher.append(f"--groups={security.fs_group}" if security.fs_group is not None else "--clear-groups")
+    launcher.append("--inh-caps=-all")
+    if security.dropped_capabilities:
+        if set(security.dropped_capabilities) != {"ALL"}:
+            raise NotImplementedError(f"capabilities.drop {security.dropped_capabilities}: only [ALL]")
+        launcher.append("--bounding-set=-all")
+    if security.no_new_privileges:
+        launcher.append("--no-new-privs")
+    return [*launcher, "--"]
+
+
+def security_summary(security: SecurityPlan) -> str:
+    parts = [f"runAsUser {security.run_as_user}", f"runAsGroup {security.run_as_group}"]
+    if security.fs_group is not None:
+        parts.append(f"fsGroup {security.fs_group}")
+    if security.dropped_capabilities:
+        parts.append(f"capabilities.drop {list(security.dropped_capabilities)}")
+    if security.no_new_privileges:
+        parts.append("allowPrivilegeEscalation false")
+    if security.read_only_root_filesystem:
+        parts.append("readOnlyRootFilesystem")
+    return "securityContext: " + ", ".join(parts)
+
+
+def _may(path: Path, uid: int, groups: set[int], bits: int) -> bool:
+    """Whether ``uid`` (with ``groups``) has the permission ``bits`` (rwx as 4/2/1) on ``path``
+    by its mode, as the kernel checks a non-root user (no ACLs on these directories)."""
+    stat = path.lstat()
+    if stat.st_uid == uid:
+        return (stat.st_mode >> 6) & bits == bits
+    if stat.st_gid in groups:
+        return (stat.st_mode >> 3) & bits == bits
+    return stat.st_mode & bits == bits
+
+
+def _may_enter(path: Path, uid: int, groups: set[int]) -> bool:
+    return _may(path, uid, groups, 1)
+
+
+def writable_directories(root: Path, uid: int, groups: set[int]) -> list[Path]:
+    """Every directory under ``root`` (symlinks not followed) in which ``uid`` may create files."""
+    found = []
+    for directory, subdirs, _ in os.walk(root):
+        path = Path(directory)
+        if _may(path, uid, groups, 3):  # write and enter
+            found.append(path)
+        subdirs[:] = [d for d in subdirs if not (path / d).is_symlink()]
+    return found
+
+
+def process_status(pid: int) -> dict[str, str]:
+    """``/proc/<pid>/status`` as fields: Uid, Gid, Groups, CapEff, CapBnd, NoNewPrivs, ..."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    return {key: value.strip() for key, _, value in (line.partition(":") for line in text.splitlines())}
+
+
+BLOCK_CLAIM_PORT = 64999
+"""Held on 127.0.B.1 (no pod's address) while a cluster uses block B: test sessions running
+at the same time on one machine never pick the same block (a port probe alone races)."""
+
+
+def _claim_block(block: int) -> socket.socket | None:
+    claim = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        claim.bind((f"127.0.{block}.1", BLOCK_CLAIM_PORT))
+        claim.listen(1)
+    except OSError:
+        claim.close()
+        return None
+    return claim
+
+
 def _port_free(ip: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
@@ -1070,6 +1230,9 @@ class LoopbackCluster:
     ``servers``: the local servers standing in for the URLs init containers fetch.
     ``zookeeper``: the ZooKeeper server that runs the pods of a ``zookeeper:`` image (default:
     ``ZooKeeperInstall.find()``, when the render has such pods).
+    ``hardened``: run each Flink pod's processes as its securityContext says, writable only
+    where its volumes are (see the module docstring, "Hardened pods"). Needs root, and a
+    ``root`` that the pods' users can reach.
     """
 
     _claimed_blocks: ClassVar[set[int]] = set()
@@ -1086,7 +1249,9 @@ class LoopbackCluster:
         images: Mapping[str, Mapping[str, Path]] | None = None,
         servers: Sequence[FileServer] = (),
         zookeeper: ZooKeeperInstall | None = None,
+        hardened: bool = False,
     ):
+        self.hardened = hardened
         self.flink_home = flink_home
         self.java_home = java_home
         self.root = root
@@ -1096,6 +1261,7 @@ class LoopbackCluster:
         self.services = service_plans(objects)
         self.instances = list(dict.fromkeys(p.instance for p in pod_plans(objects)))
         self.blocks: dict[str, int] = {}
+        self._block_claims: list[socket.socket] = []
         self.pods: list[Pod] = []
         self.retired: list[Pod] = []
         """Pods replaced by new ones (``replace``): stopped, kept for their logs."""
@@ -1136,6 +1302,10 @@ class LoopbackCluster:
             ports = (p.ports.values() for p in plans for _ in range(p.replicas))
             pairs = zip(ips, ports, strict=True)
             if all(_port_free(ip, port) for ip, pod_ports in pairs for port in pod_ports):
+                claim = _claim_block(block)
+                if claim is None:  # another test session's cluster has it
+                    continue
+                self._block_claims.append(claim)
                 self._claimed_blocks.add(block)
                 return block
         raise ClusterError("no loopback block with the rendered ports free")
@@ -1221,7 +1391,9 @@ class LoopbackCluster:
         pod.conf_dir.chmod(0o555)
         pod.log_dir.mkdir()
         for mount_path in pod.plan.mounts:
-            self._real_directory(pod, pod.local_path(mount_path)).mkdir(parents=True, exist_ok=True)
+            local = pod.local_path(mount_path)
+            if local != pod.tmp_dir:
+                self._real_directory(pod, local).mkdir(parents=True, exist_ok=True)
 
     def _real_directory(self, pod: Pod, path: Path) -> Path:
         """``path`` if no part of it inside the pod's FLINK_HOME leads into the shared distribution."""
@@ -1277,8 +1449,7 @@ class LoopbackCluster:
             f"The init container's image runs {program}; here the host's {program}."))
         local_dirs = {}
         for path, volume in plan.mounts.items():
-            main_path = next((p for p, v in pod.plan.mounts.items() if v == volume), None)
-            local = pod.local_path(main_path) if main_path else pod.root / "volumes" / volume
+            local = self._init_volume_dir(pod, volume)
             local.mkdir(parents=True, exist_ok=True)
             local_dirs[path] = local
         for index, arg in enumerate(plan.command):
@@ -1341,6 +1512,7 @@ class LoopbackCluster:
         rendered = flat_config(pod.plan.conf_files)
         self._make_home(pod)
         pod.rewrites = pod_rewrites(pod, rendered, self.java_home)
+        pod.rewrites += self._pod_network(pod)
         pod.rewrites += self._image_files(pod)
         args, argument_rewrites = self._argument_rewrites(pod)
         pod.rewrites += argument_rewrites
@@ -1353,6 +1525,63 @@ class LoopbackCluster:
         env["JVM_ARGS"] = " ".join(f"{r.key}={r.value}" for r in pod.rewrites if r.kind == "jvm")
         pod.environment = env
         pod.init = [self._init_run(pod, plan) for plan in pod.plan.init_containers]
+        if self.hardened:
+            self._harden(pod)
+
+    @staticmethod
+    def _init_volume_dir(pod: Pod, volume: str) -> Path:
+        """The directory of an emptyDir an init container mounts: the main container's, if it
+        mounts it too, else one of the pod's own."""
+        main_path = next((p for p, v in pod.plan.mounts.items() if v == volume), None)
+        return pod.local_path(main_path) if main_path else pod.root / "volumes" / volume
+
+    def _harden(self, pod: Pod) -> None:
+        """A Flink pod as its securityContext says (see "Hardened pods" in the module
+        docstring): its volumes' directories owned by its user (group: fsGroup), everything
+        else in its view left to root and not writable, and its process and init containers
+        started by ``setpriv`` with its user, groups, no capabilities and no_new_privs."""
+        security = pod.plan.security
+        if os.geteuid() != 0:
+            raise ClusterError("hardened pods run as their securityContext's user: that takes root")
+        if not security.read_only_root_filesystem:
+            raise NotImplementedError(f"{pod.name}: hardened pods emulate a read-only root filesystem only")
+        uid = security.run_as_user
+        assert uid and security.run_as_non_root, f"{pod.name}: runAsNonRoot and a non-root runAsUser"
+        group = security.fs_group if security.fs_group is not None else security.run_as_group or 0
+        writable = [pod.local_path(path) for path in pod.plan.mounts]
+        writable += [pod.volume_dirs[path] for path in (*pod.plan.claims, *pod.plan.claim_templates)]
+        writable += [self._init_volume_dir(pod, v) for run in pod.init for v in run.plan.mounts.values()]
+        pod.writable = list(dict.fromkeys(writable))
+        for directory in pod.writable:
+            # The kubelet makes an emptyDir (and, with fsGroup, a claim's root) group-owned by
+            # fsGroup with the setgid bit, so the files created in it keep that group.
+            os.chown(directory, uid, group)
+            directory.chmod(0o2770)
+        groups = {security.run_as_group or 0, *(g for g in (security.fs_group,) if g is not None)}
+        unreachable = [p for p in (pod.root, *pod.root.parents) if not _may_enter(p, uid, groups)]
+        if unreachable:
+            raise ClusterError(
+                f"{pod.name}: user {uid} cannot reach {unreachable[0]}: put the cluster's root where "
+                "the pods' users can enter every parent directory")
+        for run, plan_security in [(None, security), *((r, r.plan.security) for r in pod.init)]:
+            launcher = setpriv_launcher(plan_security)
+            rewrite = Rewrite(
+                "process", "user", " ".join(launcher[1:-1]), security_summary(plan_security), HARDENED_REASON)
+            if run is None:
+                pod.launcher = launcher
+                pod.rewrites.append(rewrite)
+            else:
+                run.launcher = launcher
+                run.rewrites.append(rewrite)
+
+    def _pod_network(self, pod: Pod) -> list[Rewrite]:
+        """Wildcard binds on the pod's IP only, as in the pod's own network namespace (see
+        ``pod_network``)."""
+        library = bind_library(self.root)
+        return [
+            Rewrite("environment", PRELOAD_VARIABLE, str(library), None, POD_NETWORK_REASON),
+            Rewrite("environment", POD_IP_VARIABLE, pod.ip, None, POD_NETWORK_REASON),
+        ]
 
     def _write_hosts(self, pod: Pod) -> None:
         pod.hosts_file.write_text("".join(f"{ip} {name}\n" for ip, name in self.hosts_entries(pod)))
@@ -1387,9 +1616,16 @@ class LoopbackCluster:
         assert image_version.split(".")[:2] == install.version.split(".")[:2], (
             f"{pod.name}: the render runs ZooKeeper {image_version}, this machine has {install.version}: "
             "a server of another minor release may read the configuration differently")
-        if plan.mounts:
-            raise NotImplementedError(f"{pod.name}: emptyDir volumes of a ZooKeeper pod are not emulated")
+        if set(plan.mounts) - {CONTAINER_TMP}:
+            raise NotImplementedError(f"{pod.name}: emptyDir volumes of a ZooKeeper pod are emulated at "
+                                      f"{CONTAINER_TMP} only")
         rewrites = claim_rewrites(pod)
+        rewrites += [
+            Rewrite("filesystem", path, str(pod.local_path(path)), f"emptyDir volume {volume}",
+                    "An emptyDir is a directory made for the pod: its /tmp here, the JVM's "
+                    "java.io.tmpdir.")
+            for path, volume in sorted(plan.mounts.items())
+        ]
         pod.volume_dirs[plan.conf_mount] = pod.conf_dir
         rewrites.append(Rewrite(
             "filesystem", plan.conf_mount, str(pod.conf_dir), "configMap volume (read-only)",
@@ -1494,12 +1730,17 @@ class LoopbackCluster:
         for pod in self.pods:
             self._start(pod, init=True)
 
+    def start_pod(self, pod: Pod) -> None:
+        """Start one prepared pod (init containers, then its process): a pod scheduled late."""
+        assert pod.process is None, f"{pod.name} was started before; use restart"
+        self._start(pod, init=True)
+
     def _start(self, pod: Pod, *, init: bool) -> None:
         if init:
             for run in pod.init:
                 with run.output.open("wb") as out:
                     result = subprocess.run(
-                        run.command, cwd=pod.root, env=run.environment, stdout=out,
+                        [*run.launcher, *run.command], cwd=pod.root, env=run.environment, stdout=out,
                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=120, check=False,
                     )
                 run.returncode = result.returncode
@@ -1513,7 +1754,7 @@ class LoopbackCluster:
                 out.write(f"----- harness: container restarted ({pod.starts + 1}. start)\n".encode())
                 out.flush()
             pod.process = subprocess.Popen(
-                pod.command, cwd=pod.working_dir, env=pod.environment, stdout=out,
+                [*pod.launcher, *pod.command], cwd=pod.working_dir, env=pod.environment, stdout=out,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             )
         pod.starts += 1
@@ -1545,11 +1786,13 @@ class LoopbackCluster:
     def restart(self, pod: Pod) -> None:
         """Start a stopped pod's container again, as the kubelet restarts a container that
         died (restartPolicy Always) or a StatefulSet brings back its pod: the same name,
-        address and volumes; a fresh /tmp; no init containers. (A recreated StatefulSet pod
-        would get a new IP under its stable DNS name; here it keeps its IP.)"""
+        address and volumes (an emptyDir at /tmp keeps its files: it lives as long as the pod);
+        otherwise a fresh /tmp; no init containers. (A recreated StatefulSet pod would get a
+        new IP under its stable DNS name; here it keeps its IP.)"""
         assert not pod.alive, f"{pod.name} is still running"
-        shutil.rmtree(pod.tmp_dir, ignore_errors=True)
-        pod.tmp_dir.mkdir()
+        if CONTAINER_TMP not in pod.plan.mounts:  # the container's own /tmp starts empty
+            shutil.rmtree(pod.tmp_dir, ignore_errors=True)
+            pod.tmp_dir.mkdir()
         self._write_hosts(pod)
         self._start(pod, init=False)
 
@@ -1576,6 +1819,9 @@ class LoopbackCluster:
         for pod in [*reversed(self.pods), *self.retired]:
             codes[pod.name] = _stop(pod.process, timeout) if pod.process else None
         self._claimed_blocks.difference_update(self.blocks.values())
+        for claim in self._block_claims:
+            claim.close()
+        self._block_claims.clear()
         return codes
 
     def check_alive(self) -> None:

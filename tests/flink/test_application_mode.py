@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from pulumi_flink.flink_config import render_config
+from pulumi_flink.pods import WRITABLE_DIRS
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
@@ -39,6 +40,8 @@ V120, V23 = flink_versions()
 JAR_URL = "https://jars.example.com/jobs/pulumi-flink-jobs-1.0.jar"
 USRLIB_JAR = "/opt/flink/usrlib/pulumi-flink-jobs-1.0.jar"
 JOB_IMAGE = "registry.example.com/analytics/flink-jobs:1.0"
+SCRATCH = dict(WRITABLE_DIRS)
+"""The emptyDirs every Flink container writes to (/tmp, the log dir), whatever the mode."""
 """A custom image: the official one with the job jar at USRLIB_JAR."""
 JOB_ID = "0000000000000000000000000000c0de"
 CHECKPOINT_INTERVAL_MS = 1000
@@ -116,7 +119,7 @@ def test_fetched_jar_bounded_job_finishes_and_the_jobmanager_job_completes(
     for pod in (jm, tm):
         assert server.fetched_by(pod.ip) == [JAR_URL]
         assert (pod.usrlib / Path(USRLIB_JAR).name).read_bytes() == build.job_jar.read_bytes()
-        assert pod.plan.mounts == {"/opt/flink/usrlib": "usrlib"}
+        assert pod.plan.mounts == {"/opt/flink/usrlib": "usrlib", **SCRATCH}
     assert len(server.requests) == 2
     assert spec.job is not None
     assert jm.command[-len(spec.job.args) - 2:] == ["--job-classname", BOUNDED_JOB_CLASS, *spec.job.args]
@@ -154,9 +157,10 @@ def test_jar_in_image_streaming_job_runs_with_rendered_parallelism_and_job_id(
     ]
     cluster = loopback_cluster(objects, build.flink_home, images={JOB_IMAGE: {USRLIB_JAR: build.job_jar}})
     cluster.prepare()
-    for pod in cluster.pods:  # the image's jar, no volume or init container
-        assert not pod.plan.init_containers and not pod.plan.mounts
-        assert [r.key for r in pod.rewrites if r.kind == "filesystem"] == [USRLIB_JAR]
+    for pod in cluster.pods:  # the image's jar: no usrlib volume, no init container
+        assert not pod.plan.init_containers and pod.plan.mounts == SCRATCH
+        image_files = [r.key for r in pod.rewrites if r.kind == "filesystem" and r.key not in SCRATCH]
+        assert image_files == [USRLIB_JAR]
     cluster.start()
 
     def running() -> dict[str, Any] | None:
@@ -228,7 +232,7 @@ def test_a_taskmanager_without_the_jar_in_its_usrlib_fails_the_job(
     cluster = loopback_cluster(objects, build.flink_home, servers=[server])
     cluster.prepare()
     (tm,) = cluster.pods_of("taskmanager")
-    assert not tm.plan.mounts and not tm.init
+    assert tm.plan.mounts == SCRATCH and not tm.init
     cluster.start()
     code = cluster.wait_for_exit(cluster.jobmanager, timeout=120)
     output = cluster.jobmanager.output.read_text(errors="replace")

@@ -55,8 +55,7 @@ USER_CONFIGURATION: dict[str, ConfigValue] = {
     "taskmanager.memory.managed.fraction": 0.3,
     "heartbeat.timeout": 60000,
     "web.cancel.enable": False,
-    "metrics.reporter.prom.factory.class": "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
-    "metrics.reporter.prom.port": "9249",
+    # The Prometheus reporter's keys are the library's own now (metrics.*); they are rendered.
 }
 
 

@@ -73,7 +73,36 @@ DIFFERENCES = {
     "and NORMAL is the default",
     "extra keys": "ours also ships what standalone needs as well: rest.address, "
     "jobmanager.rpc.port, the data port, memory, failover strategy, JVM options",
+    "health": "Flink's client puts no probes on the JobManager; ours has startup and readiness "
+    "probes (GET /config on the REST port) and a liveness probe (the RPC port, or the job check), "
+    "and the TaskManager pod template startup and liveness probes on the TaskManager RPC port, "
+    "which Flink keeps in the pods it builds; with high availability (or spread.*), ours spreads "
+    "both over nodes (topologySpreadConstraints), and pod.priorityClassName and "
+    "pod.terminationGracePeriodSeconds reach both when set (tests/flink/test_probes.py)",
 }
+DIFFERENCES["security"] = (
+    "ours runs every pod as the image's flink user (runAsUser, runAsGroup, fsGroup 9999; "
+    "runAsNonRoot; seccomp RuntimeDefault) and every container without capabilities or privilege "
+    "escalation on a read-only root filesystem (pod.runAsUser and the other pod.* security fields); "
+    "Flink's client sets no securityContext, so its 1.x image starts as root and steps down with "
+    "gosu. The TaskManager pods Flink builds keep our template's (tests/flink/test_hardened_pods.py)"
+)
+DIFFERENCES["writable volumes"] = (
+    "ours adds emptyDirs at /tmp and /opt/flink/log (and one per plugin ENABLE_BUILT_IN_PLUGINS "
+    "enables, under /opt/flink/plugins), the only places Flink writes on the read-only root "
+    "filesystem; Flink's pods write into the image's filesystem"
+)
+DIFFERENCES["metrics port"] = (
+    "ours declares the Prometheus reporter's port (metrics.port, 9249) as the container port "
+    "'metrics' on the JobManager and in the TaskManager pod template, whose ports Flink keeps "
+    "beside its own taskmanager-rpc port; Flink's client declares only rest, jobmanager-rpc and "
+    "blobserver (the reporter's configuration keys themselves reach Flink's ConfigMap unchanged)"
+)
+DIFFERENCES["network policies"] = (
+    "ours adds the NetworkPolicies <name>-jobmanager and <name>-taskmanager (networkPolicy, "
+    "tests/unit/test_network_policy.py); Flink's client creates none"
+)
+SCRATCH_VOLUMES = {"flink-tmp": "/tmp", "flink-log": "/opt/flink/log"}
 STRIPPED_BY_CLIENT = {"rest.bind-address", "jobmanager.bind-host", "taskmanager.bind-host"}
 CLIENT_ONLY_KEYS = {"kubernetes.internal.jobmanager.entrypoint.class", "internal.cluster.execution-mode"}
 
@@ -194,7 +223,7 @@ def test_the_same_objects_with_the_same_names(
     compare: Callable[[str, str], Comparison], version: str, mode: str
 ) -> None:
     c = compare(version, mode)
-    ours = {key for key in c.ours if key[0] not in ("ServiceAccount", "Role", "RoleBinding")}
+    ours = {key for key in c.ours if key[0] not in ("ServiceAccount", "Role", "RoleBinding", "NetworkPolicy")}
     # Flink's client creates no ServiceAccount or RBAC (the user must); ours does, see test_native.py.
     assert (
         ours
@@ -240,7 +269,7 @@ def test_jobmanager_deployment_matches_flinks(
     assert [e["name"] for e in mine["env"] if e not in theirs["env"]] == ["TZ"]
     assert {(p["name"], p["containerPort"]) for p in mine["ports"]} == {
         (p["name"], p["containerPort"]) for p in theirs["ports"]
-    }
+    } | {("metrics", 9249)}  # the metrics port
     assert all(p["protocol"] == "TCP" for p in mine["ports"])
     for which in ("requests", "limits"):
         assert cpu_millicores(mine["resources"][which]["cpu"]) == cpu_millicores(
@@ -249,7 +278,7 @@ def test_jobmanager_deployment_matches_flinks(
         assert mine["resources"][which]["memory"] == theirs["resources"][which]["memory"]
 
     # Volumes: every one of Flink's, the same (same ConfigMap, same items); ours adds only
-    # the user's and, for a fetched jar, usrlib.
+    # the user's, the writable emptyDirs and, for a fetched jar, usrlib.
     our_volumes = {v["name"]: v for v in our_pod["volumes"]}
     for volume in flink_pod["volumes"]:
         mine_volume = our_volumes.pop(volume["name"])
@@ -260,13 +289,19 @@ def test_jobmanager_deployment_matches_flinks(
             )
         else:
             assert mine_volume == volume
-    assert sorted(our_volumes) == (["scratch", "usrlib"] if mode == "application" else ["scratch"])
+    usrlib = {"usrlib": "/opt/flink/usrlib"} if mode == "application" else {}
+    extra = {"scratch": "/scratch", **SCRATCH_VOLUMES, **usrlib}  # the writable volumes difference
+    assert sorted(our_volumes) == sorted(extra)
+    assert all(our_volumes[name] == {"name": name, "emptyDir": {}} for name in SCRATCH_VOLUMES)
     our_mounts = {m["mountPath"]: m for m in mine["volumeMounts"]}
     for mount in theirs["volumeMounts"]:
         assert our_mounts.pop(mount["mountPath"])["name"] == mount["name"]
-    assert sorted(our_mounts) == (
-        ["/opt/flink/usrlib", "/scratch"] if mode == "application" else ["/scratch"]
-    )
+    assert {path: mount["name"] for path, mount in our_mounts.items()} == {p: n for n, p in extra.items()}
+    # The security difference: Flink's client sets none; ours, on the pod and every container.
+    assert not flink_pod.get("securityContext") and not theirs.get("securityContext")
+    assert our_pod["securityContext"]["runAsUser"] == 9999
+    assert all(c["securityContext"]["readOnlyRootFilesystem"] for c in our_pod.get("initContainers", []))
+    assert mine["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     if mode == "application":
         (fetch,) = our_pod["initContainers"]
         assert fetch["command"][-2:] == ["/opt/flink/usrlib/orders-1.4.jar", JAR_URL]
@@ -351,6 +386,9 @@ def test_flinks_taskmanager_pods_carry_our_template(
     assert cpu_millicores(container["resources"]["limits"]["cpu"]) == c.spec.task_manager.cpu_millicores
     assert container["resources"]["limits"]["memory"] == f"{c.spec.task_manager.memory_mib}Mi"
     assert "-D taskmanager.numberOfTaskSlots=2" in container["args"][2]
+    # The metrics port: ours from the template, Flink's rpc port beside it.
+    ports = {(p["name"], p["containerPort"]) for p in container["ports"]}
+    assert ports >= {("metrics", 9249), ("taskmanager-rpc", 6122)}
 
 
 @pytest.mark.parametrize("version", [V120, V23], ids=["1.20", "2.3"])

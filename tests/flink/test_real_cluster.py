@@ -10,7 +10,6 @@ cancels the job, and stops every process it started.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,6 +23,7 @@ from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 
 from .harness import ClusterError, LoopbackCluster, listening_sockets
+from .specs import digest, small_cluster
 from .toolchain import JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
@@ -34,29 +34,17 @@ CHECKPOINT_INTERVAL_MS = 1000
 
 def cluster_spec(version: str) -> FlinkClusterSpec:
     """Modest memory for a 2-core CI machine, otherwise what a team would deploy."""
-    return FlinkClusterSpec.parse({
-        "name": "analytics",
-        "flinkVersion": version,
-        "namespace": "flink",
-        "jobManager": {"cpu": "1", "memory": "1024Mi"},
-        "taskManager": {"cpu": "1", "memory": "1280Mi", "replicas": 1, "slots": 2},
-        "parallelism": 2,
-        "flinkConfiguration": {
+    return FlinkClusterSpec.parse(small_cluster(
+        version,
+        flinkConfiguration={
             "execution.checkpointing.interval": "1 s",
             "state.backend.type": "hashmap",
             "restart-strategy.type": "fixed-delay",
             "restart-strategy.fixed-delay.attempts": 3,
             "restart-strategy.fixed-delay.delay": "5 s",
         },
-        "jvmOptions": ["-XX:+ExitOnOutOfMemoryError"],
-    })
-
-
-def digest(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*")) if p.is_file()
-    }
+        jvmOptions=["-XX:+ExitOnOutOfMemoryError"],
+    ))
 
 
 def normalised(value: object) -> str:

@@ -1,5 +1,6 @@
 """The rendered etcd cluster, started with Debian's etcd-server: the StatefulSet's own
-arguments form a 3-member cluster on loopback, and every member answers health.
+arguments form a 3-member cluster on loopback, and every member answers health; the rendered
+probes (``tests.flink.kubelet``) find the members ready only with a leader, and alive without.
 
 Each "pod" gets its own loopback IP, data directory and the container's arguments with
 Kubernetes' ``$(POD_NAME)`` expansion. What differs from a pod, each for its reason:
@@ -25,14 +26,18 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 import requests
 
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.flink.harness import Pod
+from tests.flink.kubelet import KUBELET
 
 ETCD = shutil.which("etcd")
 SETUP_HINT = "run `bash scripts/setup-test.sh` (installs Debian's etcd-server)"
@@ -73,7 +78,27 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.wait(10)
 
 
-def test_rendered_etcd_members_form_a_healthy_cluster(tmp_path: Path, processes: list[Any]) -> None:
+@dataclass
+class Members:
+    """The rendered etcd members, each started on its own loopback IP."""
+
+    container: dict[str, Any]
+    ports: dict[str, int]
+    ips: dict[str, str]
+    """Pod name -> its IP."""
+    processes: dict[str, subprocess.Popen[bytes]]
+    logs: Path
+
+    def check_alive(self, *pods: str) -> None:
+        for pod in pods or tuple(self.processes):
+            assert self.processes[pod].poll() is None, (self.logs / f"{pod}.log").read_text()[-3000:]
+
+    def stop(self, pod: str) -> None:
+        os.killpg(self.processes[pod].pid, signal.SIGTERM)
+        self.processes[pod].wait(10)
+
+
+def start_members(tmp_path: Path, processes: list[Any]) -> Members:
     if ETCD is None:
         pytest.fail(f"etcd is not installed: {SETUP_HINT}", pytrace=False)
     spec = make_spec(
@@ -86,6 +111,7 @@ def test_rendered_etcd_members_form_a_healthy_cluster(tmp_path: Path, processes:
     block = free_block((ports["client"], ports["peer"]), replicas)
     pods = {f"analytics-etcd-{i}": f"127.0.{block}.{i + 2}" for i in range(replicas)}
     peers = f"{statefulset['spec']['serviceName']}.{spec.namespace}.svc"
+    started: dict[str, subprocess.Popen[bytes]] = {}
 
     for pod, ip in pods.items():
         assert container["env"][0]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
@@ -102,32 +128,70 @@ def test_rendered_etcd_members_form_a_healthy_cluster(tmp_path: Path, processes:
         changed = [a for a, r in zip(args, rewritten, strict=True) if a != r]
         assert all(f".{peers}" in a or "0.0.0.0" in a or a.startswith("--data-dir=") for a in changed)
         log = (tmp_path / f"{pod}.log").open("wb")
-        processes.append(
-            subprocess.Popen(
-                [ETCD, *rewritten],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-            )
+        started[pod] = subprocess.Popen(
+            [ETCD, *rewritten],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         )
+        processes.append(started[pod])
+    return Members(container, ports, pods, started, tmp_path)
 
+
+def test_rendered_etcd_members_form_a_healthy_cluster(tmp_path: Path, processes: list[Any]) -> None:
+    members = start_members(tmp_path, processes)
+    ports, pods, replicas = members.ports, members.ips, len(members.ips)
     started = time.monotonic()
     healthy: dict[str, Any] = {}
     while time.monotonic() - started < 60 and len(healthy) < replicas:
         for pod, ip in pods.items():
-            for process in processes:
-                assert process.poll() is None, (tmp_path / f"{pod}.log").read_text()[-3000:]
+            members.check_alive()
             with contextlib.suppress(requests.RequestException, ValueError):
                 answer = requests.get(f"http://{ip}:{ports['client']}/health", timeout=2).json()
                 if answer.get("health") == "true":
                     healthy[pod] = answer
         time.sleep(0.5)
     assert len(healthy) == replicas, f"healthy: {sorted(healthy)}"
-    members = requests.post(
+    listed = requests.post(
         f"http://{pods['analytics-etcd-0']}:{ports['client']}/v3/cluster/member/list", json={}, timeout=5
     ).json()["members"]
-    assert sorted(m["name"] for m in members) == sorted(pods)
+    assert sorted(m["name"] for m in listed) == sorted(pods)
     # Advertised client URLs carry the pods' stable names (rewritten here to their IPs).
-    assert {m["clientURLs"][0] for m in members} == {f"http://{ip}:{ports['client']}" for ip in pods.values()}
+    assert {m["clientURLs"][0] for m in listed} == {f"http://{ip}:{ports['client']}" for ip in pods.values()}
     print(f"etcd: {replicas} members healthy in {time.monotonic() - started:.1f}s")
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < seconds, f"not within {seconds}s: {what}"
+        time.sleep(0.5)
+
+
+def test_rendered_etcd_probes_follow_the_quorum_for_readiness_only(
+    tmp_path: Path, processes: list[Any]
+) -> None:
+    """The rendered probes as the kubelet runs them: startup and readiness pass once the members
+    have a leader; with two of three members stopped the survivor is not ready (no leader, so
+    ``/health`` answers 503) and stays alive (its client port accepts): a lost quorum never
+    restarts every member."""
+    members = start_members(tmp_path, processes)
+    probes = members.container
+    startup, ready, alive = probes["startupProbe"], probes["readinessProbe"], probes["livenessProbe"]
+    pods = {name: cast(Pod, SimpleNamespace(ip=ip)) for name, ip in members.ips.items()}
+
+    wait_for(lambda: members.check_alive() or all(KUBELET.probe(p, startup) for p in pods.values()),
+             "every member started")
+    wait_for(lambda: all(KUBELET.probe(p, ready) for p in pods.values()), "every member ready")
+    assert all(KUBELET.probe(p, alive) for p in pods.values())
+
+    survivor, *others = sorted(pods)
+    for name in others:
+        members.stop(name)
+    wait_for(lambda: not KUBELET.probe(pods[survivor], ready), "the survivor loses readiness")
+    for _ in range(alive["failureThreshold"] + 1):
+        members.check_alive(survivor)
+        assert KUBELET.probe(pods[survivor], alive), "a member without quorum must stay alive"
+        time.sleep(1)
+    assert not any(KUBELET.probe(pods[name], alive) for name in others)  # stopped: not alive

@@ -34,7 +34,10 @@ def test_render_dev_stack_writes_one_file_per_object(
         docs = list(yaml.safe_load_all(path.read_text()))
         assert len(docs) == 1 and {"apiVersion", "kind", "metadata"} <= set(docs[0])
     kinds = sorted(o["kind"] for o in load_manifests(out))
-    assert kinds == ["ConfigMap", "Deployment", "Deployment", "Service", "Service", "ServiceAccount"]
+    assert kinds == [
+        "ConfigMap", "Deployment", "Deployment", "NetworkPolicy", "NetworkPolicy", "PodDisruptionBudget",
+        "Service", "Service", "ServiceAccount",
+    ]
     summary = capsys.readouterr().out
     assert "analytics (namespace flink-dev): standalone session, Flink 1.20" in summary
     assert "TaskManagers: 2 x (1 CPU, 1728Mi), 2 slot(s) each = 4 slot(s)" in summary
@@ -109,7 +112,8 @@ def test_multiple_clusters_summary_totals(tmp_path: Path, capsys: pytest.Capture
     )
     assert main(["render", "--config", str(stack), "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "2 Flink cluster(s), 12 Kubernetes objects" in out
+    # each with a TaskManager budget and two NetworkPolicies
+    assert "2 Flink cluster(s), 18 Kubernetes objects" in out
     assert "Totals: 5 slot(s), 6 CPU" in out
     assert (tmp_path / "out" / "other" / "configmap-b-config.yaml").is_file()
 

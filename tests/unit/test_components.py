@@ -38,6 +38,9 @@ def test_session_cluster_registers_exactly_these_objects() -> None:
         ("ConfigMap", "analytics-config"),
         ("Deployment", "analytics-jobmanager"),
         ("Deployment", "analytics-taskmanager"),
+        ("NetworkPolicy", "analytics-jobmanager"),
+        ("NetworkPolicy", "analytics-taskmanager"),
+        ("PodDisruptionBudget", "analytics-taskmanager"),
         ("Service", "analytics-jobmanager"),
         ("Service", "analytics-rest"),
         ("ServiceAccount", "analytics-flink"),
@@ -76,8 +79,11 @@ def test_deployments_run_the_images_entrypoint_commands() -> None:
     assert "command" not in jm and "command" not in tm
     assert jm["image"] == tm["image"] == "registry.example/flink:1.20.3"
     assert jm["imagePullPolicy"] == "Always"
-    assert {p["name"]: p["containerPort"] for p in jm["ports"]} == {"rpc": 6123, "blob": 6124, "rest": 8081}
-    assert {p["name"]: p["containerPort"] for p in tm["ports"]} == {"rpc": 6122, "data": 6121}
+    assert {p["name"]: p["containerPort"] for p in jm["ports"]} == {
+        "rpc": 6123, "blob": 6124, "rest": 8081, "metrics": 9249
+    }
+    ports = {p["name"]: p["containerPort"] for p in tm["ports"]}
+    assert ports == {"rpc": 6122, "data": 6121, "metrics": 9249}
 
 
 def test_replicas_resources_and_memory_limit_equal_flinks_process_size() -> None:
@@ -317,7 +323,7 @@ def test_callers_provider_and_parent_reach_every_child() -> None:
     assert resources["analytics"].parent == resources["platform"].urn
     provider_urn = resources["team-cluster"].urn
     k8s_objects = render.kubernetes_resources()
-    assert len(k8s_objects) == 6
+    assert len(k8s_objects) == 9
     for r in k8s_objects:
         assert r.provider.startswith(provider_urn + "::"), r.name
         ancestors, parent = [], r.parent
@@ -405,7 +411,7 @@ def test_two_clusters_in_one_namespace_never_collide() -> None:
     render = render_specs(make_spec(name="orders"), make_spec(name="payments"))
     objects = render.kubernetes_objects()
     keys = [(o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects]
-    assert len(keys) == len(set(keys)) == 12
+    assert len(keys) == len(set(keys)) == 18
     assert len({r.urn for r in render.resources}) == len(render.resources)
     services = [o for o in objects if o["kind"] == "Service"]
     assert {s["spec"]["selector"]["app.kubernetes.io/instance"] for s in services} == {"orders", "payments"}

@@ -229,10 +229,10 @@ def test_cluster_rename_is_removed_plus_added(base: Path, head: Callable[..., Pa
     changes = changes_between(base, head(lambda cluster: cluster.update(name="metrics")))
     removed = sorted(c.key.name for c in changes if c.status == "removed")
     added = sorted(c.key.name for c in changes if c.status == "added")
-    assert len(changes) == len(removed) + len(added) == 12
+    assert len(changes) == len(removed) + len(added) == 18
     assert all(n.startswith("analytics-") for n in removed) and all(n.startswith("metrics-") for n in added)
     markdown = to_markdown(changes)
-    assert "**0 changed** (0 replace, 0 restart, 0 in place), **6 added**, **6 removed**" in markdown
+    assert "**0 changed** (0 replace, 0 restart, 0 in place), **9 added**, **9 removed**" in markdown
     assert "Removed + added" in markdown and "a replacement" in markdown
 
 
@@ -587,8 +587,8 @@ def test_an_empty_folder_is_a_render_of_nothing(base: Path, tmp_path: Path) -> N
     empty = tmp_path / "empty"
     empty.mkdir()
     changes, markdown = diff_folders(empty, base)
-    assert {c.status for c in changes} == {"added"} and len(changes) == 6
-    assert "**6 added**" in markdown
+    assert {c.status for c in changes} == {"added"} and len(changes) == 9
+    assert "**9 added**" in markdown
 
 
 def test_output_is_deterministic(base: Path, head: Callable[..., Path], tmp_path: Path) -> None:

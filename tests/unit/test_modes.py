@@ -73,6 +73,9 @@ def by_urn(render: Render) -> dict[str, RecordedResource]:
         ({"mode": "per-job", "native": True, "jobs": [{"name": "a", "jar": IMAGE_JAR}]}, "native",
          "mode: application with native: true"),
         ({"jobManager": {"workload": "Job"}}, "jobManager.workload", "remove jobManager.workload"),
+        ({"mode": "application", "job": {"jar": IMAGE_JAR}, "jobManager": {"replicas": 2},
+          "highAvailability": {"type": "kubernetes", "storageDir": "hdfs://namenode:8020/flink"}},
+         "jobManager.replicas", "jobManager.workload: Deployment"),
         ({"mode": "application", "job": {"jar": "/opt/jobs/orders.jar"}}, "job.jar", "/opt/flink/usrlib/"),
         ({"mode": "application", "job": {"jar": IMAGE_JAR, "allowNonRestoredState": True}},
          "job.allowNonRestoredState", "set savepoint"),
@@ -129,6 +132,9 @@ def test_application_jobmanager_is_a_kubernetes_job_running_standalone_job_by_de
         ("ConfigMap", "analytics-config"),
         ("Deployment", "analytics-taskmanager"),
         ("Job", "analytics-jobmanager"),
+        ("NetworkPolicy", "analytics-jobmanager"),
+        ("NetworkPolicy", "analytics-taskmanager"),
+        ("PodDisruptionBudget", "analytics-taskmanager"),
         ("Service", "analytics-jobmanager"),
         ("Service", "analytics-rest"),
         ("ServiceAccount", "analytics-flink"),
@@ -199,6 +205,10 @@ def test_a_fetched_jar_reaches_jobmanager_and_taskmanagers_through_an_init_conta
         for container in (fetch, *spec["containers"]):
             assert {"name": "usrlib", "mountPath": "/opt/flink/usrlib"} in container["volumeMounts"]
         assert fetch["resources"]["limits"] == fetch["resources"]["requests"]
+        assert fetch["imagePullPolicy"] == "IfNotPresent"
+    always = objects_by_kind_name(render_specs(make_spec(
+        mode="application", job={"jar": JAR_URL}, imagePullPolicy="Always")))
+    assert pod(always[("Job", "analytics-jobmanager")])["initContainers"][0]["imagePullPolicy"] == "Always"
 
 
 def test_a_jar_in_the_image_needs_no_init_container() -> None:
@@ -231,7 +241,7 @@ def test_every_job_gets_its_own_cluster_and_client() -> None:
             if obj["metadata"]["name"].startswith(cluster):
                 assert obj["metadata"]["labels"]["app.kubernetes.io/instance"] == cluster
                 assert obj["metadata"]["labels"][PART_OF_LABEL] == "analytics"
-    assert len(objects) == 14
+    assert len(objects) == 22  # each cluster: 8 names, 11 objects (the NetworkPolicies share names)
 
 
 def test_the_client_submits_with_flink_run_to_its_own_cluster_only() -> None:
@@ -282,7 +292,7 @@ def test_removing_a_job_removes_only_its_cluster() -> None:
     both, one = by_urn(render_specs(per_job("orders", "clicks"))), by_urn(render_specs(per_job("orders")))
     assert set(one) < set(both)
     gone = [both[urn].inputs["metadata"]["name"] for urn in set(both) - set(one)]
-    assert all(name.startswith("analytics-clicks-") for name in gone) and len(gone) == 7
+    assert all(name.startswith("analytics-clicks-") for name in gone) and len(gone) == 11
     assert all(one[urn].inputs == both[urn].inputs for urn in one)
 
 

@@ -40,6 +40,8 @@ def test_native_objects_use_flinks_names(spec: FlinkClusterSpec) -> None:
         ("ConfigMap", "flink-config-analytics"),
         ("ConfigMap", "pod-template-analytics"),
         ("Deployment", "analytics"),
+        ("NetworkPolicy", "analytics-jobmanager"),
+        ("NetworkPolicy", "analytics-taskmanager"),
         ("Role", "analytics-flink"),
         ("RoleBinding", "analytics-flink"),
         ("Service", "analytics"),

@@ -184,6 +184,7 @@ def test_enums_carry_exactly_the_spec_literal_values(schema: dict[str, Any]) -> 
         "RestExposure",
         "HighAvailabilityType",
         "JobManagerWorkload",
+        "SpreadTopology",
     }
     mode = schema["types"]["flink:index:Mode"]["enum"]
     assert [(m["name"], m["value"]) for m in mode] == [

@@ -1,4 +1,4 @@
-"""The README's composition example runs as written (under mocks)."""
+"""The README's examples run as written (under mocks), and its render sample is current."""
 
 from __future__ import annotations
 
@@ -57,3 +57,14 @@ def test_alias_examples_run_and_carry_their_aliases() -> None:
     # Each alias points at the same earlier URN: the top-level "analytics" both examples started from.
     earlier = "urn:pulumi:render::pulumi-flink::flink:index:FlinkCluster::analytics"
     assert all(earlier in render.alias_urns(r) for r in clusters)
+
+
+def test_render_summary_in_the_readme_is_what_the_cli_prints(tmp_path: Path, capsys: Any) -> None:
+    """The sample under 'Render a stack offline' is the dev stack's summary as rendered today."""
+    from pulumi_flink.cli import main
+
+    (sample,) = re.findall(r"```\n(Stack dev: .*?)```", README.read_text(), re.S)
+    assert main(["render", "--stack", "dev", "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    summary = printed[: printed.index("\nWrote ")].rstrip("\n") + "\n"
+    assert summary == sample, "update README's sample: .venv/bin/pulumi-flink render --stack dev"

@@ -242,3 +242,29 @@ def test_valid_pod_hooks_are_accepted() -> None:
         }
     )
     assert check_cluster(spec) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "limit"),
+    [
+        ({"taskManager": {"replicas": 2**31}}, "taskManager.replicas", "2147483647"),
+        ({"taskManager": {"slots": 2**31}}, "taskManager.slots", "2147483647"),
+        ({"jobManager": {"replicas": 2**31}}, "jobManager.replicas", "2147483647"),
+        ({"parallelism": 2**15 + 1}, "parallelism", "32768"),
+        ({"probes": {"startupTimeoutSeconds": 86401}}, "probes.startupTimeoutSeconds", "86400"),
+        ({"pod": {"terminationGracePeriodSeconds": 2**63}}, "pod.terminationGracePeriodSeconds",
+         "9223372036854775807"),
+    ],
+)
+def test_counts_beyond_what_kubernetes_and_flink_hold_are_refused(
+    data: dict[str, Any], path: str, limit: str
+) -> None:
+    """Kubernetes stores replicas as int32 and Flink slots as a Java int: a larger number
+    would fail at the API server or in Flink, long after the preview looked fine."""
+    found_path, message, _ = only_problem(data)
+    assert found_path == path and limit in message
+
+
+def test_the_largest_counts_that_fit_are_accepted() -> None:
+    spec = make_spec(taskManager={"replicas": 2**31 - 1, "slots": 1}, parallelism=2**15)
+    assert spec.task_manager.replicas == 2**31 - 1 and spec.parallelism == 2**15

@@ -1,0 +1,89 @@
+"""The kubelet's probes, run against harness pods.
+
+- ``httpGet``: a GET of ``<scheme>://<pod IP>:<port><path>``, healthy on 2xx or 3xx within
+  ``timeoutSeconds``, as the kubelet's HTTP prober (it dials the pod IP);
+- ``tcpSocket``: a TCP connection to ``<pod IP>:<port>`` within ``timeoutSeconds``;
+- ``exec``: the command run with bash in the pod's environment and working directory, healthy
+  on exit 0. One difference from a pod, asserted to be the only one: ``/dev/tcp/localhost/``
+  becomes ``/dev/tcp/<pod IP>/``. In a pod, localhost is the pod's own network namespace,
+  where the servers listen on the wildcard address; here they listen on the pod's loopback
+  IP, which bash cannot reach as localhost.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+
+from .harness import ClusterError, LoopbackCluster, Pod
+
+LOCALHOST = "/dev/tcp/localhost/"
+
+
+class Kubelet:
+    """Runs rendered probes against harness pods (see the module docstring)."""
+
+    def exec_command(self, pod: Pod, command: Sequence[str]) -> list[str]:
+        """The rendered exec command as run here: localhost is the pod's IP (the only change)."""
+        assert list(command[:2]) == ["bash", "-c"], command
+        script = command[2]
+        changed = script.replace(LOCALHOST, f"/dev/tcp/{pod.ip}/")
+        assert changed.replace(f"/dev/tcp/{pod.ip}/", LOCALHOST) == script  # nothing else changed
+        return ["bash", "-c", changed]
+
+    def probe(self, pod: Pod, probe: Mapping[str, Any]) -> bool:
+        timeout = probe.get("timeoutSeconds", 1)
+        if "httpGet" in probe:
+            action = probe["httpGet"]
+            port = self.port(pod, action["port"])
+            scheme, host = action.get("scheme", "HTTP").lower(), action.get("host", pod.ip)
+            url = f"{scheme}://{host}:{port}{action['path']}"
+            try:
+                response = requests.get(url, timeout=timeout, allow_redirects=False, verify=False)
+            except requests.RequestException:
+                return False
+            return 200 <= response.status_code < 400
+        if "tcpSocket" in probe:
+            try:
+                with socket.create_connection((pod.ip, self.port(pod, probe["tcpSocket"]["port"])), timeout):
+                    return True
+            except OSError:
+                return False
+        if "exec" in probe:
+            command = self.exec_command(pod, probe["exec"]["command"])
+            try:
+                result = subprocess.run(
+                    command, env=pod.environment, cwd=pod.working_dir, capture_output=True,
+                    timeout=timeout, check=False,
+                )
+            except subprocess.TimeoutExpired:
+                return False
+            return result.returncode == 0
+        raise NotImplementedError(f"probe {probe}")
+
+    @staticmethod
+    def port(pod: Pod, port: int | str) -> int:
+        return pod.plan.ports[port] if isinstance(port, str) else port
+
+    def wait_started(
+        self, cluster: LoopbackCluster, pod: Pod, probe: Mapping[str, Any], since: float
+    ) -> tuple[float, int]:
+        """Poll the startup probe every 0.5 s, as its periodSeconds would; (seconds from
+        ``since`` to the first success, failed attempts the kubelet would have counted)."""
+        budget = probe["periodSeconds"] * probe["failureThreshold"]
+        while True:
+            cluster.check_alive()
+            if self.probe(pod, probe):
+                elapsed = time.monotonic() - since
+                return elapsed, int(elapsed // probe["periodSeconds"])
+            if time.monotonic() - since > budget:
+                raise ClusterError(f"{pod.name}: not started within {budget}s\n{cluster.diagnostics()}")
+            time.sleep(0.5)
+
+
+KUBELET = Kubelet()
