@@ -66,3 +66,16 @@ if ! have_jdk17; then
 fi
 
 .venv/bin/python scripts/flink_dist.py
+
+# Checkov, the policy gate's scanner (scripts/policy_scan.py), pinned, in a virtualenv of its
+# own: its many dependencies (pydantic, ...) would clash with the project's. Reinstalled only
+# when the pin changes; a stamp names the installed version. About 45 s the first time.
+CHECKOV_VERSION=3.3.30
+checkov_venv=.cache/checkov-venv
+if [ "$(cat "$checkov_venv/.installed" 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
+    echo "setup-test: installing checkov $CHECKOV_VERSION into $checkov_venv" >&2
+    rm -rf "$checkov_venv"
+    python3 -m venv "$checkov_venv"
+    "$checkov_venv/bin/python" -m pip install --quiet "checkov==$CHECKOV_VERSION"
+    echo "$CHECKOV_VERSION" >"$checkov_venv/.installed"
+fi
