@@ -73,7 +73,7 @@ the library's HA stores."""
 
 class ConfigFile(StrEnum):
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
-``config.yaml`` may be chosen from 1.19 on."""
+``config.yaml`` may be chosen from 1.19 on; ``flink-conf.yaml`` is refused on 2.x."""
 
     Auto = "auto"
     FlinkConfYaml = "flink-conf.yaml"
@@ -97,7 +97,8 @@ class JobManager(TypedDict, total=False):
     cpu: str
     """CPU request, and limit, as a Kubernetes quantity ('1', '500m')."""
     memory: str
-    """Container memory request and limit, and Flink's process size: one number, in whole MiB."""
+    """Container memory request and limit, and Flink's process size
+(``jobmanager.memory.process.size``; 1600Mi is Flink's default)."""
     replicas: int
     """JobManager pods. More than one is a standby and needs high availability."""
     workload: NotRequired[JobManagerWorkload]
@@ -143,7 +144,7 @@ class Rest(TypedDict, total=False):
     exposure: RestExposure
     """Type of the REST Service: 'ClusterIP' (in-cluster only), 'NodePort' or 'LoadBalancer'."""
     node_port: NotRequired[int]
-    """Fixed node port, with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
+    """Fixed node port (30000-32767), with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
     annotations: dict[str, str]
     """Annotations on the REST Service, e.g. for a cloud load balancer."""
 
@@ -160,7 +161,8 @@ non-root ``flink`` user (9999) with a read-only root filesystem."""
     volumes: list[dict[str, Any]]
     """Extra pod volumes; mount them with ``volumeMounts``."""
     volume_mounts: list[dict[str, Any]]
-    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``)."""
+    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``).
+``/opt/flink/conf``, the pod template's directory and ``/tmp`` are the library's."""
     node_selector: dict[str, str]
     """Node labels a Flink pod's node must carry."""
     tolerations: list[dict[str, Any]]
@@ -186,12 +188,12 @@ driver supports it; changed only when a volume's root does not match already,
 ``fsGroupChangePolicy: OnRootMismatch``), and a supplementary group of every process, so
 it can write them: 9999."""
     read_only_root_filesystem: bool
-    """Every container's root filesystem in the Flink pods is read-only; processes write only
+    """A read-only root filesystem for every container of the Flink pods. Processes write only
 to the emptyDirs the library mounts (``/tmp``: temporary files, blobs, uploaded jars, the
 TaskManager's working directory with local state and RocksDB files; ``/opt/flink/log``;
 ``/opt/flink/usrlib`` for a fetched jar; ``/opt/flink/plugins/<plugin>`` for each plugin
 that ``ENABLE_BUILT_IN_PLUGINS`` enables) and to your volumes not mounted ``readOnly``.
-Local directories set in ``flinkConfiguration`` must then lie on one of those. false:
+Local directories set in ``flinkConfiguration`` must then lie on one of those. False:
 the root filesystem is writable where the image allows."""
     priority_class_name: NotRequired[str]
     """An existing PriorityClass for the Flink pods (e.g. so the scheduler preempts batch
@@ -216,7 +218,8 @@ the image has in that directory)."""
     args: list[str]
     """Arguments passed to ``main()``."""
     parallelism: NotRequired[int]
-    """The job's parallelism; unset uses the cluster's ``parallelism``."""
+    """The job's parallelism; unset uses the cluster's ``parallelism``. It becomes
+``parallelism.default`` in application mode and ``flink run --parallelism`` in per-job mode."""
     savepoint: NotRequired[str]
     """Start from this savepoint or retained checkpoint (a path, e.g. 's3://bucket/savepoints/sp-1');
 unset starts empty."""
@@ -224,8 +227,8 @@ unset starts empty."""
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: NotRequired[str]
     """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-availability on a fixed id is derived from the cluster name, so a restarted JobManager
-recovers the job instead of starting a fresh one."""
+availability on a fixed id is derived from the namespace and the cluster name, so a
+restarted JobManager recovers the job instead of starting a fresh one."""
     jar_fetch_image: str
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
@@ -243,7 +246,8 @@ the image has in that directory)."""
     args: list[str]
     """Arguments passed to ``main()``."""
     parallelism: NotRequired[int]
-    """The job's parallelism; unset uses the cluster's ``parallelism``."""
+    """The job's parallelism; unset uses the cluster's ``parallelism``. It becomes
+``parallelism.default`` in application mode and ``flink run --parallelism`` in per-job mode."""
     savepoint: NotRequired[str]
     """Start from this savepoint or retained checkpoint (a path, e.g. 's3://bucket/savepoints/sp-1');
 unset starts empty."""
@@ -251,12 +255,13 @@ unset starts empty."""
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: NotRequired[str]
     """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-availability on a fixed id is derived from the cluster name, so a restarted JobManager
-recovers the job instead of starting a fresh one."""
+availability on a fixed id is derived from the namespace and the cluster name, so a
+restarted JobManager recovers the job instead of starting a fresh one."""
     jar_fetch_image: str
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
     name: Required[str]
-    """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``."""
+    """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``, at most
+40 characters together."""
     task_manager: NotRequired[TaskManager]
     """This job's TaskManagers; unset uses the cluster's ``taskManager``."""
 
@@ -271,7 +276,7 @@ class ZooKeeper(TypedDict, total=False):
     cpu: str
     """CPU request and limit of each server, as a Kubernetes quantity."""
     memory: str
-    """Memory request and limit of each server; the JVM heap (ZooKeeper) is sized within it."""
+    """Memory request and limit of each server (ZooKeeper's JVM heap is half of it)."""
     storage: str
     """Each server's persistent volume for its data."""
     storage_class_name: NotRequired[str]
@@ -291,7 +296,7 @@ class Etcd(TypedDict, total=False):
     cpu: str
     """CPU request and limit of each server, as a Kubernetes quantity."""
     memory: str
-    """Memory request and limit of each server; the JVM heap (ZooKeeper) is sized within it."""
+    """Memory request and limit of each server (ZooKeeper's JVM heap is half of it)."""
     storage: str
     """Each server's persistent volume for its data."""
     storage_class_name: NotRequired[str]
@@ -506,14 +511,15 @@ default on purpose: a library upgrade must never move a running cluster to anoth
 the library's HA stores."""
     config_file: ConfigFile
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
-``config.yaml`` may be chosen from 1.19 on."""
+``config.yaml`` may be chosen from 1.19 on; ``flink-conf.yaml`` is refused on 2.x."""
     job_manager: JobManager
     """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
     task_manager: TaskManager
     """The TaskManagers: size, replicas and task slots."""
     parallelism: int
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
-web-UI submissions send their own parallelism (1 unless given)."""
+web-UI submissions send their own parallelism (1 unless given). Above the total task
+slots is a warning."""
     ports: Ports
     """Ports of the Flink processes; the defaults are Flink's."""
     rest: Rest
@@ -523,7 +529,8 @@ web-UI submissions send their own parallelism (1 unless given)."""
     jvm_options: list[str]
     """JVM options appended after the ones Flink needs on Java 17 (``env.java.opts.all``)."""
     labels: dict[str, str]
-    """Extra labels on every object and pod."""
+    """Extra labels on every object and pod. The selector labels (``app.kubernetes.io/*``) are
+the library's."""
     annotations: dict[str, str]
     """Extra annotations on every object and pod."""
     pod: PodOptions
@@ -536,7 +543,8 @@ cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every en
     native: bool
     """False (standalone): Flink does not know it runs on Kubernetes; TaskManagers are a
 Deployment of ``taskManager.replicas`` pods. True (native): the JobManager creates and
-deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need."""
+deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need;
+``taskManager.replicas`` and per-job mode are refused then."""
     job: NotRequired[Job]
     """Application mode: the job the cluster runs."""
     jobs: list[PerJob]

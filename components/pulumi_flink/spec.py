@@ -239,6 +239,9 @@ class Resources(SpecModel):
 class JobManagerSpec(Resources):
     """The JobManager. Defaults: 1 CPU, 1600Mi (Flink's own default process size), 1 replica."""
 
+    memory: str = "1600Mi"
+    """Container memory request and limit, and Flink's process size
+    (``jobmanager.memory.process.size``; 1600Mi is Flink's default)."""
     replicas: int = Field(default=1, ge=1, le=INT32_MAX)
     """JobManager pods. More than one is a standby and needs high availability."""
     workload: Literal["Job", "Deployment"] | None = None
@@ -290,7 +293,7 @@ class RestSpec(SpecModel):
     exposure: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     """Type of the REST Service: 'ClusterIP' (in-cluster only), 'NodePort' or 'LoadBalancer'."""
     node_port: int | None = Field(default=None, ge=30000, le=32767)
-    """Fixed node port, with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
+    """Fixed node port (30000-32767), with ``exposure: NodePort`` only; unset lets Kubernetes pick one."""
     annotations: dict[str, str] = {}
     """Annotations on the REST Service, e.g. for a cloud load balancer."""
 
@@ -315,7 +318,8 @@ class PodOptions(SpecModel):
     volumes: list[dict[str, Any]] = []
     """Extra pod volumes; mount them with ``volumeMounts``."""
     volume_mounts: list[dict[str, Any]] = []
-    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``)."""
+    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``).
+    ``/opt/flink/conf``, the pod template's directory and ``/tmp`` are the library's."""
     node_selector: dict[str, str] = {}
     """Node labels a Flink pod's node must carry."""
     tolerations: list[dict[str, Any]] = []
@@ -341,12 +345,12 @@ class PodOptions(SpecModel):
     ``fsGroupChangePolicy: OnRootMismatch``), and a supplementary group of every process, so
     it can write them: 9999."""
     read_only_root_filesystem: bool = True
-    """Every container's root filesystem in the Flink pods is read-only; processes write only
+    """A read-only root filesystem for every container of the Flink pods. Processes write only
     to the emptyDirs the library mounts (``/tmp``: temporary files, blobs, uploaded jars, the
     TaskManager's working directory with local state and RocksDB files; ``/opt/flink/log``;
     ``/opt/flink/usrlib`` for a fetched jar; ``/opt/flink/plugins/<plugin>`` for each plugin
     that ``ENABLE_BUILT_IN_PLUGINS`` enables) and to your volumes not mounted ``readOnly``.
-    Local directories set in ``flinkConfiguration`` must then lie on one of those. false:
+    Local directories set in ``flinkConfiguration`` must then lie on one of those. False:
     the root filesystem is writable where the image allows."""
     priority_class_name: str | None = None
     """An existing PriorityClass for the Flink pods (e.g. so the scheduler preempts batch
@@ -448,7 +452,8 @@ class JobSpec(SpecModel):
     args: list[str] = []
     """Arguments passed to ``main()``."""
     parallelism: int | None = Field(default=None, ge=1, le=MAX_PARALLELISM)
-    """The job's parallelism; unset uses the cluster's ``parallelism``."""
+    """The job's parallelism; unset uses the cluster's ``parallelism``. It becomes
+    ``parallelism.default`` in application mode and ``flink run --parallelism`` in per-job mode."""
     savepoint: str | None = None
     """Start from this savepoint or retained checkpoint (a path, e.g. 's3://bucket/savepoints/sp-1');
     unset starts empty."""
@@ -456,8 +461,8 @@ class JobSpec(SpecModel):
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: str | None = None
     """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-    availability on a fixed id is derived from the cluster name, so a restarted JobManager
-    recovers the job instead of starting a fresh one."""
+    availability on a fixed id is derived from the namespace and the cluster name, so a
+    restarted JobManager recovers the job instead of starting a fresh one."""
     jar_fetch_image: str = DEFAULT_JAR_FETCH_IMAGE
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
@@ -523,7 +528,8 @@ class PerJobSpec(JobSpec):
     """One job of a per-job deployment: a name, the job, and optionally its own TaskManagers."""
 
     name: str
-    """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``."""
+    """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``, at most
+    40 characters together."""
     task_manager: TaskManagerSpec | None = None
     """This job's TaskManagers; unset uses the cluster's ``taskManager``."""
 
@@ -553,7 +559,7 @@ class StoreSpec(SpecModel):
     cpu: str = "500m"
     """CPU request and limit of each server, as a Kubernetes quantity."""
     memory: str = "1Gi"
-    """Memory request and limit of each server; the JVM heap (ZooKeeper) is sized within it."""
+    """Memory request and limit of each server (ZooKeeper's JVM heap is half of it)."""
     storage: str = "10Gi"
     """Each server's persistent volume for its data."""
     storage_class_name: str | None = None
@@ -941,14 +947,15 @@ class FlinkClusterSpec(SpecModel):
     the library's HA stores."""
     config_file: Literal["auto", "flink-conf.yaml", "config.yaml"] = "auto"
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
-    ``config.yaml`` may be chosen from 1.19 on."""
+    ``config.yaml`` may be chosen from 1.19 on; ``flink-conf.yaml`` is refused on 2.x."""
     job_manager: JobManagerSpec = JobManagerSpec()
     """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
     task_manager: TaskManagerSpec = TaskManagerSpec()
     """The TaskManagers: size, replicas and task slots."""
     parallelism: int = Field(default=1, ge=1, le=MAX_PARALLELISM)
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
-    web-UI submissions send their own parallelism (1 unless given)."""
+    web-UI submissions send their own parallelism (1 unless given). Above the total task
+    slots is a warning."""
     ports: Ports = Ports()
     """Ports of the Flink processes; the defaults are Flink's."""
     rest: RestSpec = RestSpec()
@@ -958,7 +965,8 @@ class FlinkClusterSpec(SpecModel):
     jvm_options: list[str] = []
     """JVM options appended after the ones Flink needs on Java 17 (``env.java.opts.all``)."""
     labels: dict[str, str] = {}
-    """Extra labels on every object and pod."""
+    """Extra labels on every object and pod. The selector labels (``app.kubernetes.io/*``) are
+    the library's."""
     annotations: dict[str, str] = {}
     """Extra annotations on every object and pod."""
     pod: PodOptions = PodOptions()
@@ -971,7 +979,8 @@ class FlinkClusterSpec(SpecModel):
     native: bool = False
     """False (standalone): Flink does not know it runs on Kubernetes; TaskManagers are a
     Deployment of ``taskManager.replicas`` pods. True (native): the JobManager creates and
-    deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need."""
+    deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need;
+    ``taskManager.replicas`` and per-job mode are refused then."""
     job: JobSpec | None = None
     """Application mode: the job the cluster runs."""
     jobs: list[PerJobSpec] = []
