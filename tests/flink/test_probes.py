@@ -1,17 +1,8 @@
 """The rendered probes, evaluated as the kubelet evaluates them, against real Flink processes.
 
 Clusters are rendered and booted from the render (see ``harness``) on Flink 1.20 and 2.3;
-``kubelet.Kubelet`` then runs each rendered probe against the pod standing for the container:
-
-- ``httpGet``: a GET of ``<scheme>://<pod IP>:<port><path>``, healthy on 2xx or 3xx within
-  ``timeoutSeconds``, as the kubelet's HTTP prober (it dials the pod IP);
-- ``tcpSocket``: a TCP connection to ``<pod IP>:<port>`` within ``timeoutSeconds``;
-- ``exec``: the command run with bash in the pod's environment and working directory, healthy
-  on exit 0. One difference from a pod, asserted to be the only one: ``/dev/tcp/localhost/``
-  becomes ``/dev/tcp/<pod IP>/``. In a pod, localhost is the pod's own network namespace,
-  where Flink listens on 0.0.0.0; here Flink listens on the pod's loopback IP (the harness's
-  bind-address rewrite), which the JVMs reach as localhost through their hosts file and bash
-  cannot.
+``kubelet.Kubelet`` then runs each rendered probe against the pod standing for the container,
+as the kubelet's probers do (see ``kubelet`` for how, and the one difference from a pod).
 
 Startup probes are polled from the moment the processes start, and readiness and liveness
 are evaluated only after startup succeeded, as the kubelet does. What is proven:
@@ -57,6 +48,7 @@ from tests.conftest import objects_by_kind_name, render_specs
 from .harness import ClusterError, LoopbackCluster, Pod, ZooKeeperError, flat_config, flink_leader_information
 from .kubelet import KUBELET
 from .native_factories import flink_native_specs
+from .specs import small_cluster
 from .toolchain import JOB_CLASS, Java, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
@@ -76,18 +68,12 @@ Objects = Sequence[Mapping[str, Any]]
 
 
 def spec_of(version: str, **overrides: Any) -> FlinkClusterSpec:
-    data: dict[str, Any] = {
-        "name": "analytics",
-        "flinkVersion": version,
-        "namespace": "flink",
-        "jobManager": {"cpu": "1", "memory": "1024Mi"},
-        "taskManager": {"cpu": "1", "memory": "1280Mi", "replicas": 1, "slots": 2},
-        "parallelism": 2,
-        "flinkConfiguration": {"execution.checkpointing.interval": "1 s", "state.backend.type": "hashmap"},
-        "jvmOptions": FAST_START_JVM_OPTIONS,
-    }
-    data.update(overrides)
-    return FlinkClusterSpec.parse(data)
+    return FlinkClusterSpec.parse(small_cluster(
+        version,
+        flinkConfiguration={"execution.checkpointing.interval": "1 s", "state.backend.type": "hashmap"},
+        jvmOptions=FAST_START_JVM_OPTIONS,
+        **overrides,
+    ))
 
 
 def container_of(objects: Objects, pod: Pod) -> Mapping[str, Any]:
