@@ -32,20 +32,16 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .ha import disruption_budget_spec as store_budget_spec
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import selector_labels
 from .spec import FlinkClusterSpec
 from .validation import disruption_budgets
 
-MAX_UNAVAILABLE = 1
-
 
 def disruption_budget_spec(spec: FlinkClusterSpec, component: str) -> dict[str, Any]:
-    return {
-        "maxUnavailable": MAX_UNAVAILABLE,
-        "selector": {"matchLabels": selector_labels(spec.name, component)},
-        "unhealthyPodEvictionPolicy": "AlwaysAllow",
-    }
+    """One pod at a time, as the stores' budgets (``ha.disruption_budget_spec``); a Flink pod
+    that is not ready may always be evicted."""
+    return {**store_budget_spec(spec, component), "unhealthyPodEvictionPolicy": "AlwaysAllow"}
 
 
 class FlinkDisruptionBudgets(pulumi.ComponentResource):

@@ -136,7 +136,7 @@ def store_policies(spec: FlinkClusterSpec) -> dict[str, Obj]:
         clients = flink_pods([spec.name], FLINK_COMPONENTS)
     dns = _dns(spec)
     policies: dict[str, Obj] = {}
-    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
+    if "zookeeper" in ha.store_components:
         servers = {"matchLabels": selector_labels(spec.name, "zookeeper")}
         policies["zookeeper"] = _policy(
             spec, "zookeeper",
@@ -144,7 +144,7 @@ def store_policies(spec: FlinkClusterSpec) -> dict[str, Obj]:
              {"from": _from(servers), "ports": _ports(*ZOOKEEPER_PORTS)}],
             [{"to": _from(servers), "ports": _ports(*ZOOKEEPER_PORTS)}, dns],
         )
-    if ha.type == "zetcd":
+    if "etcd" in ha.store_components:
         etcd = {"matchLabels": selector_labels(spec.name, "etcd")}
         zetcd = {"matchLabels": selector_labels(spec.name, "zetcd")}
         policies["etcd"] = _policy(

@@ -708,6 +708,14 @@ class HighAvailabilitySpec(SpecModel):
         """Flink's own name for the store: zetcd is ZooKeeper to Flink."""
         return "zookeeper" if self.type == "zetcd" else self.type
 
+    @property
+    def store_components(self) -> tuple[str, ...]:
+        """The store servers the library runs: ZooKeeper (unless an existing quorum is used),
+        etcd with zetcd in front, or none."""
+        if self.type == "zookeeper" and self.zookeeper.existing_quorum is None:
+            return ("zookeeper",)
+        return ("etcd", "zetcd") if self.type == "zetcd" else ()
+
 
 class ProbesSpec(SpecModel):
     """Kubernetes health probes of the Flink containers. Default: on, timed for JVM start-up.
@@ -1143,7 +1151,7 @@ class FlinkClusterSpec(SpecModel):
         under its own HA cluster id).
         """
         ha = self.high_availability
-        if ha.type == "zetcd" or (ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None):
+        if ha.store_components:
             # zetcd is ZooKeeper to Flink: the job clusters use the shared zetcd as a quorum.
             shared = ha.zookeeper.model_copy(update={"existing_quorum": self.zookeeper_quorum})
             ha = ha.model_copy(update={"type": "zookeeper", "zookeeper": shared})

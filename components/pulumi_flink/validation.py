@@ -796,8 +796,7 @@ def disruption_budgets(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
 
 def runs_store(spec: FlinkClusterSpec) -> bool:
     """Whether the spec runs an HA store of the library's own (ZooKeeper, or etcd and zetcd)."""
-    ha = spec.high_availability
-    return ha.type == "zetcd" or (ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None)
+    return bool(spec.high_availability.store_components)
 
 
 def network_policy_components(spec: FlinkClusterSpec) -> list[str]:
@@ -806,13 +805,8 @@ def network_policy_components(spec: FlinkClusterSpec) -> list[str]:
     submitter) and the store."""
     if not spec.network_policy.enabled:
         return []
-    ha = spec.high_availability
-    components = [] if spec.mode == "per-job" else ["jobmanager", "taskmanager"]
-    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
-        components.append("zookeeper")
-    if ha.type == "zetcd":
-        components += ["etcd", "zetcd"]
-    return components
+    flink = [] if spec.mode == "per-job" else ["jobmanager", "taskmanager"]
+    return [*flink, *spec.high_availability.store_components]
 
 
 NETWORK_FIELD_NAMES = {"rest_from": "restFrom", "metrics_from": "metricsFrom", "dns_to": "dnsTo"}
