@@ -24,12 +24,12 @@ from .naming import selector_labels
 from .pods import (
     LIVENESS_PERIOD_SECONDS,
     PROBE_FAILURES,
-    PROBE_TIMEOUT_SECONDS,
     READINESS_PERIOD_SECONDS,
     STARTUP_PERIOD_SECONDS,
     container_resources,
     container_security_context,
     pod_security_context,
+    probe_timing,
     tcp_probe,
 )
 from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
@@ -78,12 +78,7 @@ ETCD_HEALTH_PATH = "/health"
 
 
 def _exec_probe(script: str, period: int, failures: int) -> Obj:
-    return {
-        "exec": {"command": ["bash", "-c", script]},
-        "periodSeconds": period,
-        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
-        "failureThreshold": failures,
-    }
+    return {"exec": {"command": ["bash", "-c", script]}, **probe_timing(period, failures)}
 
 
 def _startup_failures() -> int:
@@ -111,9 +106,7 @@ def etcd_probes() -> Obj:
         "startupProbe": tcp_probe(ETCD_CLIENT_PORT, STARTUP_PERIOD_SECONDS, _startup_failures()),
         "readinessProbe": {
             "httpGet": {"path": ETCD_HEALTH_PATH, "port": ETCD_CLIENT_PORT, "scheme": "HTTP"},
-            "periodSeconds": READINESS_PERIOD_SECONDS,
-            "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
-            "failureThreshold": PROBE_FAILURES,
+            **probe_timing(READINESS_PERIOD_SECONDS, PROBE_FAILURES),
         },
         "livenessProbe": tcp_probe(ETCD_CLIENT_PORT, LIVENESS_PERIOD_SECONDS, PROBE_FAILURES),
     }

@@ -331,7 +331,7 @@ def _failures(budget_seconds: int, period_seconds: int) -> int:
     return max(1, math.ceil(budget_seconds / period_seconds))
 
 
-def _timing(period: int, failures: int) -> Obj:
+def probe_timing(period: int, failures: int) -> Obj:
     return {"periodSeconds": period, "timeoutSeconds": PROBE_TIMEOUT_SECONDS, "failureThreshold": failures}
 
 
@@ -339,11 +339,11 @@ def http_probe(spec: FlinkClusterSpec, path: str, period: int, failures: int) ->
     """A GET of the JobManager's REST API; HTTPS when the REST endpoint has SSL (the kubelet
     does not check the certificate)."""
     action = {"path": path, "port": spec.ports.rest, "scheme": "HTTPS" if rest_ssl_enabled(spec) else "HTTP"}
-    return {"httpGet": action, **_timing(period, failures)}
+    return {"httpGet": action, **probe_timing(period, failures)}
 
 
 def tcp_probe(port: int, period: int, failures: int) -> Obj:
-    return {"tcpSocket": {"port": port}, **_timing(period, failures)}
+    return {"tcpSocket": {"port": port}, **probe_timing(period, failures)}
 
 
 def job_check_script(spec: FlinkClusterSpec) -> str:
@@ -395,7 +395,7 @@ def health_probes(spec: FlinkClusterSpec, component: str) -> Obj:
         failures = _failures(probes.job_check_grace_seconds, JOB_CHECK_PERIOD_SECONDS)
         liveness = {
             "exec": {"command": ["bash", "-c", job_check_script(spec)]},
-            **_timing(JOB_CHECK_PERIOD_SECONDS, failures),
+            **probe_timing(JOB_CHECK_PERIOD_SECONDS, failures),
         }
     return {
         "startupProbe": http_probe(spec, REST_PROBE_PATH, STARTUP_PERIOD_SECONDS, startup_failures),
