@@ -89,9 +89,35 @@ def hardened_cluster(request: pytest.FixtureRequest, java: Java) -> Iterator[Cal
         pytest.skip("hardened pods run their processes as uid 9999: that takes root")
     root = Path(tempfile.mkdtemp(prefix="pulumi-flink-hardened-"))
     root.chmod(0o755)
-    yield from _cluster_builder(request, java, root, hardened=True)
+    builder = _cluster_builder(request, java, root, hardened=True)
+    build = next(builder)
+
+    def build_reachable(
+        objects: Sequence[Mapping[str, Any]], flink_home: Path, **options: Any
+    ) -> LoopbackCluster:
+        return build(objects, _reachable_by_all(flink_home, root), **options)
+
+    yield build_reachable
+    next(builder, None)
     if not _failed(request):
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _reachable_by_all(flink_home: Path, root: Path) -> Path:
+    """``flink_home`` itself when every user can reach it; otherwise (a checkout in a private
+    directory, e.g. one made by ``mktemp -d``) a hard-linked copy under ``root`` (a plain copy
+    across file systems), which the pods' user can read."""
+    home = flink_home.resolve()
+    if all(os.stat(d).st_mode & 0o001 for d in [*home.parents, home]):
+        return flink_home
+    view = root / "flink-dist"
+    if not view.exists():
+        try:
+            shutil.copytree(flink_home, view, symlinks=True, copy_function=os.link)
+        except OSError:
+            shutil.rmtree(view, ignore_errors=True)
+            shutil.copytree(flink_home, view, symlinks=True)
+    return view
 
 
 @pytest.fixture
