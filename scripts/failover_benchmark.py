@@ -5,7 +5,7 @@
 
 For each setting, a session cluster is rendered with ``highAvailability.type: zookeeper``
 (3 ZooKeeper servers, 2 JobManagers, 1 TaskManager) and started on loopback with the test
-harness (``tests/flink/harness.py``, the same emulation as ``tests/flink/test_ha_zookeeper.py``;
+harness (``tests/support/loopback.py``, the same emulation as ``tests/flink/test_ha_zookeeper.py``;
 needs ``bash scripts/setup-test.sh`` and Debian's ``zookeeper`` package). A checkpointing job
 (CheckpointedJob, parallelism 2, a checkpoint a second) is submitted over REST; then the
 leader JobManager is SIGKILLed ``--kills`` times, its container restarted at once as the
@@ -43,7 +43,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.flink.harness import LoopbackCluster  # noqa: E402
 from tests.flink.test_ha_zookeeper import (  # noqa: E402
     Failover,
     HaCluster,
@@ -55,6 +54,7 @@ from tests.flink.test_ha_zookeeper import (  # noqa: E402
     wait_for_checkpoint_after,
 )
 from tests.flink.toolchain import compile_sources, find_java, flink_versions  # noqa: E402
+from tests.support.loopback import LoopbackCluster  # noqa: E402
 
 SESSION_TIMEOUT_KEY = "high-availability.zookeeper.client.session-timeout"
 SETTINGS = {"library default (fastFailover: true)": True, "Flink defaults (fastFailover: false)": False}

@@ -48,7 +48,7 @@ for tool in curl openssl; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 command -v etcd >/dev/null || missing+=(etcd-server)
-# A C compiler builds the harness's pod-network preload library (tests/flink/pod_network.py).
+# A C compiler builds the harness's pod-network preload library (tests/support/pods/pod_network.py).
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
 if [ "${#missing[@]}" -gt 0 ]; then

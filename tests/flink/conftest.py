@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from .harness import FileServer, LoopbackCluster
+from tests.support.loopback import LoopbackCluster
+from tests.support.pods.file_server import FileServer
+
 from .toolchain import Java, JavaBuild, compile_sources, find_java
 
 

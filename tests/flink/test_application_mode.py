@@ -30,8 +30,10 @@ from pulumi_flink.pods import WRITABLE_DIRS
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.loopback import LoopbackCluster
+from tests.support.pods.errors import ClusterError
+from tests.support.pods.file_server import FileServer
 
-from .harness import ClusterError, FileServer, LoopbackCluster
 from .toolchain import BOUNDED_JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink

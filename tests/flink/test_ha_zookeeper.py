@@ -45,17 +45,12 @@ import pytest
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.pods.errors import ClusterError, RestError
+from tests.support.pods.plans import flat_config
+from tests.support.pods.process import Pod
+from tests.support.pods.zookeeper import ZooKeeperError, flink_leader_information
 
-from .harness import (
-    ClusterError,
-    LoopbackCluster,
-    Pod,
-    RestError,
-    ZooKeeperError,
-    flat_config,
-    flink_leader_information,
-    listening_sockets,
-)
 from .toolchain import JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink

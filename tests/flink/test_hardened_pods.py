@@ -31,17 +31,11 @@ from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.pods.errors import ClusterError
+from tests.support.pods.file_server import FileServer
+from tests.support.pods.process import CONTAINER_TMP, Pod, process_status, writable_directories
 
-from .harness import (
-    CONTAINER_TMP,
-    ClusterError,
-    FileServer,
-    LoopbackCluster,
-    Pod,
-    listening_sockets,
-    process_status,
-    writable_directories,
-)
 from .native_factories import flink_native_specs
 from .specs import digest, small_cluster
 from .toolchain import Java, JavaBuild, flink_versions

@@ -35,9 +35,10 @@ from pulumi_flink.flink_config import render_config
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.pods.pod_network import POD_IP_VARIABLE, PRELOAD_VARIABLE
+from tests.support.pods.process import Pod
 
-from .harness import LoopbackCluster, Pod, listening_sockets
-from .pod_network import POD_IP_VARIABLE, PRELOAD_VARIABLE
 from .toolchain import JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink

@@ -27,8 +27,8 @@ from pulumi_flink.flink_config import POD_TEMPLATE_DIR, TASKMANAGER_POD_TEMPLATE
 from pulumi_flink.quantities import cpu_millicores
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.pods.plans import flat_config
 
-from .harness import flat_config
 from .native_factories import flink_native_specs
 from .toolchain import Java, JavaBuild, flink_versions
 

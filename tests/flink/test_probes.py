@@ -44,9 +44,13 @@ from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, ProbesSpec
 from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.kubelet import KUBELET
+from tests.support.loopback import LoopbackCluster
+from tests.support.pods.errors import ClusterError
+from tests.support.pods.plans import flat_config
+from tests.support.pods.process import Pod
+from tests.support.pods.zookeeper import ZooKeeperError, flink_leader_information
 
-from .harness import ClusterError, LoopbackCluster, Pod, ZooKeeperError, flat_config, flink_leader_information
-from .kubelet import KUBELET
 from .native_factories import flink_native_specs
 from .specs import small_cluster
 from .toolchain import JOB_CLASS, Java, JavaBuild, flink_versions

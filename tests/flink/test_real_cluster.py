@@ -21,8 +21,9 @@ from pulumi_flink.flink_config import render_config
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.pods.errors import ClusterError
 
-from .harness import ClusterError, LoopbackCluster, listening_sockets
 from .specs import digest, small_cluster
 from .toolchain import JOB_CLASS, JavaBuild, flink_versions
 

@@ -23,9 +23,10 @@ import pytest
 from pulumi_flink.program import StackConfig
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.kubelet import KUBELET
+from tests.support.loopback import LoopbackCluster
+from tests.support.pods.process import Pod
 
-from .harness import LoopbackCluster, Pod
-from .kubelet import KUBELET
 from .specs import small_cluster
 from .toolchain import JavaBuild, flink_versions
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import BUILD_CACHE, ROOT
+
 JAVA_SOURCES = ROOT / "tests" / "java"
-BUILD_CACHE = ROOT / ".cache" / "flink-tests"
 SETUP_HINT = "run `bash scripts/setup-test.sh` (installs a JDK 17 and assembles the Flink distributions)"
 MIN_JAVA = 17
 JOB_CLASS = "CheckpointedJob"

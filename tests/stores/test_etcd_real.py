@@ -36,8 +36,8 @@ import pytest
 import requests
 
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
-from tests.flink.harness import Pod
-from tests.flink.kubelet import KUBELET
+from tests.support.kubelet import KUBELET
+from tests.support.pods.process import Pod
 
 ETCD = shutil.which("etcd")
 SETUP_HINT = "run `bash scripts/setup-test.sh` (installs Debian's etcd-server)"

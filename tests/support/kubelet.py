@@ -20,7 +20,9 @@ from typing import Any
 
 import requests
 
-from .harness import ClusterError, LoopbackCluster, Pod
+from tests.support.loopback import LoopbackCluster
+from tests.support.pods.errors import ClusterError
+from tests.support.pods.process import Pod
 
 LOCALHOST = "/dev/tcp/localhost/"
 

@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .toolchain import BUILD_CACHE
+from tests.support.paths import BUILD_CACHE
 
 POD_IP_VARIABLE = "LOOPBACK_POD_IP"
 PRELOAD_VARIABLE = "LD_PRELOAD"

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: render helpers, the Kubernetes checks, the pod runner."""
