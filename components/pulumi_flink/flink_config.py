@@ -11,9 +11,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import yaml
 
+from .flink_options import flink_options
 from .spec import ConfigValue, FlinkClusterSpec, JobSpec
 from .versions import FlinkVersion
 
@@ -32,8 +34,9 @@ CONF_DIR = "/opt/flink/conf"
 TMP_DIR = "/tmp"
 LOG_DIR = "/opt/flink/log"
 # Flink options naming local directories a process writes to, with their defaults. A value
-# given in flinkConfiguration must lie on a writable volume when the root filesystem is
-# read-only (validation._check_local_dirs).
+# given in flinkConfiguration, under any name the version reads the option by
+# (local_dir_names), must lie on a writable volume when the root filesystem is read-only
+# (validation._check_local_dirs).
 LOCAL_DIR_KEYS: dict[str, str] = {
     "io.tmp.dirs": f"java.io.tmpdir ({TMP_DIR})",
     "web.tmpdir": f"java.io.tmpdir ({TMP_DIR})",
@@ -95,7 +98,8 @@ def java_module_options(version: FlinkVersion) -> tuple[str, ...]:
     return _JAVA17_MODULE_OPTIONS
 
 
-# Keys the library sets itself, each with the spec field to use instead.
+# Keys the library sets itself, each with the spec field to use instead. The user may not set
+# them under any name the cluster's Flink version reads them by either (managed_names).
 MANAGED_KEYS: dict[str, str] = {
     "jobmanager.rpc.address": "(derived from name: the JobManager Service)",
     "jobmanager.rpc.port": "ports.rpc",
@@ -183,6 +187,60 @@ ZOOKEEPER_ALWAYS: dict[str, ConfigValue] = {
 # checkpoint, not from scratch) and retry with backoff.
 HA_DEFAULT_CHECKPOINT_INTERVAL = "30 s"
 HA_DEFAULT_RESTART_STRATEGY = "exponential-delay"
+# Keys the library sets that are not managed: a value the user gives the same option, under
+# any name Flink reads it by on the cluster's version, replaces the library's (flink_values).
+# The version-dependent ones (checkpoint directories, restart strategy) come from versions.py.
+LIBRARY_DEFAULT_KEYS: frozenset[str] = frozenset(
+    {
+        "jobmanager.execution.failover-strategy",
+        "execution.checkpointing.interval",
+        *FAST_FAILOVER,
+        *ZOOKEEPER_ALWAYS,
+    }
+)
+
+
+@dataclass(frozen=True)
+class ManagedName:
+    """A name the user may not set in flinkConfiguration on some Flink version."""
+
+    instead: str
+    """The spec field to set instead (or, in parentheses, how the library sets it)."""
+    alias: str | None = None
+    """Unless the name is itself in MANAGED_KEYS: how it relates to a managed option, e.g.
+    'another name of high-availability.type'."""
+
+
+@cache
+def _managed_names(minor: tuple[int, int]) -> dict[str, ManagedName]:
+    options = flink_options(minor)
+    names = {key: ManagedName(instead) for key, instead in MANAGED_KEYS.items()}
+    for key, instead in MANAGED_KEYS.items():
+        option = options.option(key)
+        current = option.key if option is not None and option.key != key else key
+        for name in sorted(options.names(key) - names.keys()):
+            names[name] = ManagedName(instead, f"another name of {current if name != current else key}")
+        for name in sorted(options.overriding(key) - names.keys()):
+            names[name] = ManagedName(instead, f"read by Flink in place of {key}")
+    return names
+
+
+def managed_names(version: FlinkVersion) -> Mapping[str, ManagedName]:
+    """Every name Flink ``version`` reads a managed key's option by: the key, its deprecated
+    names, and the options that would override it (Flink's own ConfigOption classes say which)."""
+    return _managed_names(version.minor_key)
+
+
+@cache
+def _local_dir_names(minor: tuple[int, int]) -> frozenset[str]:
+    options = flink_options(minor)
+    return frozenset().union(*(options.overriding(key) for key in LOCAL_DIR_KEYS))
+
+
+def local_dir_names(version: FlinkVersion) -> frozenset[str]:
+    """LOCAL_DIR_KEYS under every name Flink ``version`` reads them by (``taskmanager.tmp.dirs``
+    is ``io.tmp.dirs``)."""
+    return _local_dir_names(version.minor_key)
 
 
 def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedValue]:
@@ -216,14 +274,9 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedV
     if ha.type == "kubernetes" and ha.fast_failover:
         values["heartbeat.interval"] = FAST_FAILOVER["heartbeat.interval"]
         values["heartbeat.timeout"] = FAST_FAILOVER["heartbeat.timeout"]
-    user = spec.flink_configuration
-    if "execution.checkpointing.interval" not in user:
-        values["execution.checkpointing.interval"] = HA_DEFAULT_CHECKPOINT_INTERVAL
-    if not ({"restart-strategy", "restart-strategy.type"} & set(user)):
-        values[version.restart_strategy_key] = HA_DEFAULT_RESTART_STRATEGY
-    for key in (checkpoints_key, savepoints_key, *FAST_FAILOVER, *ZOOKEEPER_ALWAYS):
-        if key in user:
-            values.pop(key, None)  # the user's own value wins
+    # Defaults only: a value of the user's for any of these replaces the library's (flink_values).
+    values["execution.checkpointing.interval"] = HA_DEFAULT_CHECKPOINT_INTERVAL
+    values[version.restart_strategy_key] = HA_DEFAULT_RESTART_STRATEGY
     return values
 
 
@@ -356,6 +409,12 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
     if spec.high_availability.enabled:
         values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
     values.update(metrics_values(spec))
+    managed = managed_names(version)
+    for key in spec.flink_configuration:
+        # A managed key is refused by validation; the library's value stays.
+        if key not in managed and key not in PROMETHEUS_MANAGED_KEYS:
+            for name in version.options.names(key):
+                values.pop(name, None)  # the user's own value wins, under whichever name it is
     for key, value in spec.flink_configuration.items():
         values.setdefault(key, value)
     return dict(sorted(values.items()))

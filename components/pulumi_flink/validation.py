@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from .errors import Problem
 from .flink_config import (
     CONF_DIR,
-    LOCAL_DIR_KEYS,
     LOG_DIR,
-    MANAGED_KEYS,
     POD_TEMPLATE_DIR,
     PROMETHEUS_MANAGED_KEYS,
     PROMETHEUS_REPORTER,
     PROMETHEUS_REPORTER_CLASS,
     PROMETHEUS_REPORTER_FACTORY,
     TMP_DIR,
+    local_dir_names,
+    managed_names,
 )
 from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
@@ -382,16 +382,23 @@ def _check_config_file(spec: FlinkClusterSpec) -> list[Problem]:
 
 
 def _check_managed_keys(spec: FlinkClusterSpec) -> list[Problem]:
+    managed = managed_names(spec.version)
     problems = []
     for key in spec.flink_configuration:
-        if key in MANAGED_KEYS:
-            instead = MANAGED_KEYS[key]
-            fix = (
-                f"remove it and set {instead} instead"
-                if not instead.startswith("(")
-                else f"remove it; the library sets it {instead}"
-            )
-            problems.append(Problem(f"flinkConfiguration.{key}", "this key is managed by pulumi-flink.", fix))
+        name = managed.get(key)
+        if name is None:
+            continue
+        instead = name.instead
+        fix = (
+            f"remove it and set {instead} instead"
+            if not instead.startswith("(")
+            else f"remove it; the library sets it {instead}"
+        )
+        message = "this key is managed by pulumi-flink."
+        if name.alias is not None:
+            major, minor = spec.version.minor_key
+            message = f"this key is {name.alias} on Flink {major}.{minor}, which is managed by pulumi-flink."
+        problems.append(Problem(f"flinkConfiguration.{key}", message, fix))
     return problems
 
 
@@ -553,8 +560,9 @@ def _check_local_dirs(spec: FlinkClusterSpec) -> list[Problem]:
         return []
     writable = writable_paths(spec)
     problems = []
+    local_dirs = local_dir_names(spec.version)
     for key, value in spec.flink_configuration.items():
-        if key not in LOCAL_DIR_KEYS:
+        if key not in local_dirs:
             continue
         for path in _local_dirs(value):
             normal = posixpath.normpath(path)

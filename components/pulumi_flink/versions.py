@@ -5,9 +5,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .flink_options import FlinkOptions, flink_options
+
 SUPPORTED_MINORS: tuple[tuple[int, int], ...] = (
     *((1, minor) for minor in range(14, 21)),
     *((2, minor) for minor in range(0, 4)),
+)
+# Options Flink renamed within the supported releases, by a name every supported release
+# reads (the original key, later a deprecated one). The library writes each under the
+# cluster's release's own key, taken from Flink's ConfigOption classes (flink_options).
+HA_TYPE = "high-availability"
+RESTART_STRATEGY = "restart-strategy"
+JVM_OPTIONS = "env.java.opts"
+NATIVE_IMAGE = "kubernetes.container.image"
+NATIVE_CPU = "kubernetes.{process}.cpu"
+CHECKPOINTS_DIR = "state.checkpoints.dir"
+SAVEPOINTS_DIR = "state.savepoints.dir"
+STATE_RECOVERY_PATH = "execution.savepoint.path"
+STATE_RECOVERY_IGNORE_UNCLAIMED = "execution.savepoint.ignore-unclaimed-state"
+RENAMED_OPTIONS = (
+    HA_TYPE, RESTART_STRATEGY, JVM_OPTIONS, NATIVE_IMAGE, NATIVE_CPU.format(process="jobmanager"),
+    NATIVE_CPU.format(process="taskmanager"), CHECKPOINTS_DIR, SAVEPOINTS_DIR, STATE_RECOVERY_PATH,
+    STATE_RECOVERY_IGNORE_UNCLAIMED,
 )
 _VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
 
@@ -75,20 +94,24 @@ class FlinkVersion:
         return "config.yaml" if self.at_least(2, 0) else "flink-conf.yaml"
 
     @property
+    def options(self) -> FlinkOptions:
+        """Flink's own description of the options the library uses, for this minor."""
+        return flink_options(self.minor_key)
+
+    @property
     def jvm_options_key(self) -> str:
         """``env.java.opts.all`` from 1.17 on; older releases call it ``env.java.opts``."""
-        return "env.java.opts.all" if self.at_least(1, 17) else "env.java.opts"
+        return self.options.key(JVM_OPTIONS)
 
-    # Native Kubernetes keys. 1.19 and later use today's names (checked against Flink 1.20 and
-    # 2.3); every 1.x release reads the original names, first as the key, later as a
-    # deprecated fallback, so older releases get those.
+    # Native Kubernetes keys: today's names from 1.17 on (the original ones, deprecated since,
+    # before), as Flink's own client writes them.
     @property
     def native_image_key(self) -> str:
-        return "kubernetes.container.image.ref" if self.at_least(1, 19) else "kubernetes.container.image"
+        return self.options.key(NATIVE_IMAGE)
 
     def native_cpu_key(self, process: str) -> str:
         """``process``: 'jobmanager' or 'taskmanager'."""
-        return f"kubernetes.{process}.cpu" + (".amount" if self.at_least(1, 19) else "")
+        return self.options.key(NATIVE_CPU.format(process=process))
 
     @property
     def has_user_artifacts_dir(self) -> bool:
@@ -98,23 +121,20 @@ class FlinkVersion:
     @property
     def state_recovery_keys(self) -> tuple[str, str]:
         """(path, ignore-unclaimed-state) of the savepoint to start from: renamed in 1.20."""
-        if self.at_least(1, 20):
-            return ("execution.state-recovery.path", "execution.state-recovery.ignore-unclaimed-state")
-        return ("execution.savepoint.path", "execution.savepoint.ignore-unclaimed-state")
+        return (self.options.key(STATE_RECOVERY_PATH), self.options.key(STATE_RECOVERY_IGNORE_UNCLAIMED))
 
     @property
     def ha_type_key(self) -> str:
         """``high-availability.type`` from 1.17 on (2.x rejects the old key next to its
         sub-keys); ``high-availability`` before."""
-        return "high-availability.type" if self.at_least(1, 17) else "high-availability"
+        return self.options.key(HA_TYPE)
 
     @property
     def restart_strategy_key(self) -> str:
-        return "restart-strategy.type" if self.at_least(1, 17) else "restart-strategy"
+        """``restart-strategy.type`` from 1.17 on."""
+        return self.options.key(RESTART_STRATEGY)
 
     @property
     def checkpoint_dir_keys(self) -> tuple[str, str]:
         """(checkpoints, savepoints) directory keys: renamed in 1.20."""
-        if self.at_least(1, 20):
-            return ("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")
-        return ("state.checkpoints.dir", "state.savepoints.dir")
+        return (self.options.key(CHECKPOINTS_DIR), self.options.key(SAVEPOINTS_DIR))
