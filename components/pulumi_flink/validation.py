@@ -24,7 +24,7 @@ from .flink_config import (
     PROMETHEUS_REPORTER_FACTORY,
     TMP_DIR,
 )
-from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
+from .memory import MemoryModelError, MemoryOptionError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
 from .spec import (
     HA_STORAGE_MOUNT,
@@ -34,6 +34,7 @@ from .spec import (
     JobSpec,
     jar_is_fetched,
 )
+from .text import whole_string
 
 # Names the library gives to its own pod volumes, and the paths it mounts them at.
 RESERVED_VOLUME_NAMES = (
@@ -292,7 +293,7 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
     return problems
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = whole_string(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, object] | None) -> list[Problem]:
@@ -317,7 +318,7 @@ def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, objec
                 "pass one of them",
             )
         ]
-    bad = sorted(str(key) for key in credentials if not isinstance(key, str) or not _ENV_NAME.match(key))
+    bad = sorted(str(key) for key in credentials if not isinstance(key, str) or not _ENV_NAME(key))
     if bad or not credentials:
         return [
             Problem(
@@ -400,27 +401,30 @@ def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
     derivations = (
         (
             "taskManager",
-            "taskmanager",
             "1728Mi",
             lambda: taskmanager_memory(spec.task_manager.memory_mib, config, spec.version),
         ),
         (
             "jobManager",
-            "jobmanager",
             "1600Mi",
             lambda: jobmanager_memory(spec.job_manager.memory_mib, config),
         ),
     )
     problems = []
-    for field, prefix, flink_default, derive in derivations:
+    for field, flink_default, derive in derivations:
         try:
             derive()
         except MemoryModelError as exc:
             fix = f"raise {field}.memory (Flink's default is {flink_default})"
             problems.append(Problem(f"{field}.memory", f"{exc}.", fix))
-        except (ValueError, ArithmeticError) as exc:  # ArithmeticError: a fraction such as inf or 1e39
-            message = f"a {prefix}.memory.* value is unreadable: {exc}."
-            problems.append(Problem("flinkConfiguration", message, "fix that value"))
+        except MemoryOptionError as exc:
+            message = f"Flink would refuse it: {exc}."
+            fix = (
+                "write a fraction from 0 up to, not including, 1, e.g. 0.1"
+                if exc.key.endswith(".fraction")
+                else "write a memory size such as '256m' (below 8 EiB)"
+            )
+            problems.append(Problem(f"flinkConfiguration.{exc.key}", message, fix))
     return problems
 
 

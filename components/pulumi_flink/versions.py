@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from .text import whole_string
 
 SUPPORTED_MINORS: tuple[tuple[int, int], ...] = (
     *((1, minor) for minor in range(14, 21)),
     *((2, minor) for minor in range(0, 4)),
 )
-_VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
+_VERSION = whole_string(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
 
 
 def supported_versions_text() -> str:
@@ -26,7 +27,7 @@ class FlinkVersion:
 
     @classmethod
     def parse(cls, text: str) -> FlinkVersion:
-        match = _VERSION.match(text.strip()) if isinstance(text, str) else None
+        match = _VERSION(text) if isinstance(text, str) else None
         if not match:
             raise ValueError(
                 f"{text!r} is not a Flink version; write 'MAJOR.MINOR' or "

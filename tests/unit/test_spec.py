@@ -193,8 +193,8 @@ def test_bad_field_names_its_path_and_the_fix(data: dict[str, Any], path: str, f
         ),
         (
             {"flinkConfiguration": {"taskmanager.memory.jvm-metaspace.size": "lots"}},
-            "flinkConfiguration",
-            "fix that value",
+            "flinkConfiguration.taskmanager.memory.jvm-metaspace.size",
+            "memory size",
         ),
     ],
 )
