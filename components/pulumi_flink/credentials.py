@@ -15,7 +15,7 @@ from .text import whole_string
 
 # A word of a dotted or dashed Flink option key (``s3.secret-key``, ``fs.s3a.session.token``).
 _SEP = r"(?:^|[-._])"
-_END = r"(?:$|[-._])"
+_END = r"(?:\Z|[-._])"
 
 # Options whose value is a credential, by what their key says.
 _CREDENTIAL_OPTION = re.compile(
@@ -25,16 +25,16 @@ _CREDENTIAL_OPTION = re.compile(
             rf"{_SEP}secret{_END}",  # s3.secret-key, fs.s3a.secret.key, oauth2 client secrets
             rf"{_SEP}access[-._]?key{_END}",  # s3.access-key, fs.s3a.access.key
             rf"{_SEP}account\.key{_END}",  # fs.azure.account.key.<account>
-            rf"{_SEP}(?:private|encryption)[-._]?key$",  # gs service-account key, s3a SSE-C key
+            rf"{_SEP}(?:private|encryption)[-._]?key\Z",  # gs service-account key, s3a SSE-C key
             rf"{_SEP}sas{_END}",  # fs.azure.sas.<container>.<account>, fs.azure.sas.fixed.token
-            r"token$",  # fs.s3a.session.token, s3.session-token, auth tokens
+            r"token\Z",  # fs.s3a.session.token, s3.session-token, auth tokens
         )
     ),
     re.IGNORECASE,
 )
 # Keys that match a word above but hold no credential: what they end with says so.
 _REFERENCE_OPTION = re.compile(
-    r"[-._](?:type|class|provider|enabled|binding|path|file|keyfile|dir|location|keystore|truststore)$",
+    r"[-._](?:type|class|provider|enabled|binding|path|file|keyfile|dir|location|keystore|truststore)\Z",
     re.IGNORECASE,
 )
 # Named outright: they name credentials kept elsewhere.
@@ -45,7 +45,7 @@ NOT_CREDENTIAL_OPTIONS = frozenset(
     }
 )
 # A JAAS configuration (Kafka's sasl.jaas.config, and any *.jaas.config) holds the password inline.
-_JAAS_OPTION = re.compile(r"(?:^|\.)jaas\.config$", re.IGNORECASE)
+_JAAS_OPTION = re.compile(r"(?:^|\.)jaas\.config\Z", re.IGNORECASE)
 _JAAS_PASSWORD = re.compile(r"password\s*=", re.IGNORECASE)
 # A PEM private key (PKCS#1, PKCS#8, EC, OpenSSH, encrypted) anywhere in a value, as a GCS
 # service-account key file's JSON carries one.

@@ -420,11 +420,29 @@ def _require_unique(entries: list[dict[str, Any]], key: str) -> None:
         raise _fix(f"{key} {duplicates} appears more than once.", f"give each entry its own {key}")
 
 
+# An image reference as the container runtimes parse it (the grammar of distribution/reference):
+# [registry[:port]/]path[:tag][@digest], the path lowercase, the repository name at most 255.
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_REGISTRY = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_IMAGE_REFERENCE = whole_string(
+    rf"(?P<name>(?:{_REGISTRY}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?"
+)
+_MAX_IMAGE_NAME = 255
+_MAX_IMAGE_REFERENCE = 512  # name, tag (128) and a digest: checked before the pattern runs
+
+
 def _check_image(value: str, example: str) -> str:
-    """An image reference: one word of printable text (Kubernetes refuses surrounding spaces)."""
+    """An image reference a container runtime can pull."""
     check_no_control_characters(value, "image reference")
-    if not value or any(c.isspace() for c in value):
-        raise _fix(f"{value!r} is not an image reference.", f"write e.g. {example!r}")
+    match = _IMAGE_REFERENCE(value) if len(value) <= _MAX_IMAGE_REFERENCE else None
+    if not match or len(match["name"]) > _MAX_IMAGE_NAME:
+        raise _fix(
+            f"{value!r} is not an image reference.",
+            f"write [registry/]repository[:tag][@digest], the repository in lowercase, e.g. {example!r}",
+        )
     return value
 
 
