@@ -11,6 +11,7 @@ memory model, keys the library manages) live in ``validation``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,7 +20,7 @@ from pydantic.alias_generators import to_camel
 from .errors import FlinkSpecError, Problem
 from .naming import PART_OF_LABEL, ClusterNames
 from .quantities import cpu_millicores, memory_mebibytes
-from .text import check_no_control_characters, whole_string
+from .text import check_no_control_characters, control_characters, whole_string
 from .versions import FlinkVersion
 
 # Long enough for real names, short enough that the longest derived object
@@ -880,10 +881,32 @@ def _check_peers(peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     _check_label_key(label)
                 except ValueError as exc:
                     raise _fix(f"entry [{index}].{key}: {exc}.", "use the label's exact key") from None
+                if len(labels[label]) > 63 or not _LABEL_VALUE(labels[label]):
+                    raise _fix(f"entry [{index}].{key}.matchLabels: {label}={labels[label]!r} is not a "
+                               "label value.", "use at most 63 letters, digits, '-', '_' or '.'")
         block = peer.get("ipBlock")
         if "ipBlock" in keys and not (isinstance(block, dict) and isinstance(block.get("cidr"), str)):
             raise _fix(f"entry [{index}].ipBlock has no cidr.", "write e.g. ipBlock: {cidr: 10.0.0.0/8}")
+        if isinstance(block, dict):
+            excepted = block.get("except", [])
+            if not isinstance(excepted, list):
+                raise _fix(f"entry [{index}].ipBlock.except is not a list.", "write a list of CIDRs")
+            for cidr in [block["cidr"], *excepted]:
+                if not _is_cidr(cidr):
+                    raise _fix(f"entry [{index}].ipBlock: {cidr!r} is not a CIDR.",
+                               "write an address and a prefix length, e.g. 10.0.0.0/8 or fd00::/8")
     return peers
+
+
+def _is_cidr(text: object) -> bool:
+    """An IPv4 or IPv6 CIDR as Kubernetes parses one (address/prefix; host bits allowed)."""
+    if not isinstance(text, str) or "/" not in text or control_characters(text):
+        return False
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class NetworkPolicySpec(SpecModel):
