@@ -56,7 +56,7 @@ MIN_DESCRIPTION = 80
 # true/false, but not after "e.g." or "i.e.".
 _SENTENCE_END = re.compile(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z'\"`]|true\b|false\b)")
 # A sentence that says what another value does: "'zone': ...", "False: ...", "Unset: ...".
-_VALUE_SENTENCE = re.compile(r"^('[^']+'|(True|False|true|false|Unset|Empty)\b)")
+_VALUE_SENTENCE = re.compile(r"('[^']+'|(True|False|true|false|Unset|Empty)\b)")  # .match: a prefix
 
 
 class _Dumper(yaml.SafeDumper):

@@ -8,7 +8,6 @@ other way round.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +16,7 @@ import yaml
 
 from .flink_options import flink_options
 from .spec import ConfigValue, FlinkClusterSpec, JobSpec
+from .text import whole_string
 from .versions import FlinkVersion
 
 CONF_DIR = "/opt/flink/conf"
@@ -439,9 +439,9 @@ def render_flink_conf_yaml(values: Mapping[str, RenderedValue]) -> str:
 
 # Plain scalars that Flink's YAML 1.2 parser would not read as strings (numbers in 1.2 syntax,
 # booleans, null). PyYAML follows YAML 1.1 and would leave some of them unquoted, e.g. '1e5'.
-_YAML12_NON_STRING = re.compile(
-    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|)$"
+_YAML12_NON_STRING = whole_string(
+    r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|)"
 )
 
 
@@ -450,7 +450,7 @@ class _ConfigDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "'" if _YAML12_NON_STRING.match(value) else None
+    style = "'" if _YAML12_NON_STRING(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

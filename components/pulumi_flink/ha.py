@@ -186,10 +186,6 @@ ZOOKEEPER_LOGBACK = """\
 """
 
 
-def _mib(quantity: str) -> int:
-    return Resources(memory=quantity).memory_mib
-
-
 def zoo_cfg(spec: FlinkClusterSpec) -> str:
     """The ensemble's configuration: every server by its stable pod DNS name."""
     names = spec.names
@@ -235,11 +231,8 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
         ],
         **zookeeper_probes(),
     }
-    # The image's zkEnv.sh gives the JVM 1000m of heap unless told: half the container's
-    # memory leaves room for direct memory and threads within the limit.
-    container["env"] = [
-        {"name": "ZK_SERVER_HEAP", "value": str(_mib(spec.high_availability.zookeeper.memory) // 2)}
-    ]
+    # The image's zkEnv.sh gives the JVM 1000m of heap unless told.
+    container["env"] = [{"name": "ZK_SERVER_HEAP", "value": str(spec.high_availability.zookeeper.heap_mib)}]
     return store_statefulset_spec(
         spec,
         ZOOKEEPER_COMPONENT,

@@ -9,12 +9,15 @@ keys that would size the process another way (see ``flink_config``).
 
 from __future__ import annotations
 
+import math
+import re
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from .quantities import MIB, flink_memory_bytes
+from .text import whole_string
 from .versions import FlinkVersion
 
 ConfigMap = Mapping[str, object]
@@ -22,18 +25,60 @@ UNBOUNDED = 2**63 - 1  # Flink's MemorySize.MAX_VALUE
 
 
 class MemoryModelError(ValueError):
-    pass
+    """The process size is too small for the memory model (Flink would not start it)."""
+
+
+class MemoryOptionError(ValueError):
+    """A ``*.memory.*`` option Flink would refuse to read, named by ``key``."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _size(config: ConfigMap, key: str, default: str | int) -> int:
-    return flink_memory_bytes(str(config.get(key, default)))
+    try:
+        return flink_memory_bytes(str(config.get(key, default)))
+    except ValueError as exc:
+        raise MemoryOptionError(key, str(exc)) from None
 
 
-def fraction_of(base: int, fraction: object) -> int:
-    """``MemorySize.multiply`` of a fraction option: Flink keeps fractions as Java floats
-    (0.4 is 0.4000000059604645), multiplies exactly, and truncates to whole bytes."""
-    as_float = struct.unpack("<f", struct.pack("<f", float(str(fraction))))[0]
-    return int(Decimal(base) * Decimal(repr(as_float)))
+# Float.parseFloat after String.trim(): decimal digits with an optional exponent and type
+# suffix, NaN and Infinity (hex floats, which no one writes for a fraction, are refused).
+_JAVA_FLOAT = whole_string(
+    r"[\x00-\x20]*[+-]?(NaN|Infinity|([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?[fFdD]?)[\x00-\x20]*",
+    re.ASCII,
+)
+
+
+def java_float(text: object) -> float:
+    """A fraction option as Flink holds it: a Java float (0.4 is 0.4000000059604645)."""
+    written = "true" if text is True else "false" if text is False else str(text)
+    if not _JAVA_FLOAT(written):
+        raise ValueError(f"{written!r} is not a number")
+    value = float(written.strip("".join(map(chr, range(33)))).rstrip("fFdD"))
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    except OverflowError:  # beyond a float's range: Float.parseFloat gives Infinity
+        return math.copysign(math.inf, value)
+
+
+def _fraction(config: ConfigMap, key: str, default: float) -> float:
+    """A ``*.fraction`` option: Flink refuses one outside [0, 1) (``RangeFraction``)."""
+    try:
+        fraction = java_float(config.get(key, default))
+    except ValueError as exc:
+        raise MemoryOptionError(key, str(exc)) from None
+    if not 0 <= fraction < 1:  # NaN too
+        written = config.get(key)
+        raise MemoryOptionError(key, f"{written!r} is not a fraction from 0 (included) to 1 (excluded)")
+    return fraction
+
+
+def fraction_of(base: int, fraction: float) -> int:
+    """``MemorySize.multiply`` of a fraction option: Flink multiplies exactly by the Java
+    float, and truncates to whole bytes."""
+    return int(Decimal(base) * Decimal(repr(fraction)))
 
 
 def _clamped(config: ConfigMap, prefix: str, base: int, defaults: tuple[float, str, str | int]) -> int:
@@ -41,7 +86,8 @@ def _clamped(config: ConfigMap, prefix: str, base: int, defaults: tuple[float, s
     high = _size(config, f"{prefix}.max", defaults[2])
     if low > high:
         raise MemoryModelError(f"{prefix}.min is above {prefix}.max")
-    return max(low, min(high, fraction_of(base, config.get(f"{prefix}.fraction", defaults[0]))))
+    fraction = _fraction(config, f"{prefix}.fraction", defaults[0])
+    return max(low, min(high, fraction_of(base, fraction)))
 
 
 def _overhead_and_metaspace(config: ConfigMap, role: str, process: int, process_mib: int) -> tuple[int, int]:
@@ -91,7 +137,7 @@ def taskmanager_memory(process_mib: int, config: ConfigMap, version: FlinkVersio
     if "taskmanager.memory.managed.size" in config:
         managed = _size(config, "taskmanager.memory.managed.size", 0)
     else:
-        managed = fraction_of(total_flink, config.get("taskmanager.memory.managed.fraction", 0.4))
+        managed = fraction_of(total_flink, _fraction(config, "taskmanager.memory.managed.fraction", 0.4))
     # FLINK-30469: from 1.17 on the network memory has no upper bound by default.
     network_max: str | int = UNBOUNDED if version.at_least(1, 17) else "1g"
     network = _clamped(config, "taskmanager.memory.network", total_flink, (0.1, "64m", network_max))

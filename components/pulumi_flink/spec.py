@@ -11,7 +11,7 @@ memory model, keys the library manages) live in ``validation``.
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 from .errors import FlinkSpecError, Problem
 from .naming import PART_OF_LABEL, ClusterNames
 from .quantities import cpu_millicores, memory_mebibytes
+from .text import check_no_control_characters, control_characters, whole_string
 from .versions import FlinkVersion
 
 # Long enough for real names, short enough that the longest derived object
@@ -28,22 +29,24 @@ MAX_CLUSTER_NAME = 40
 # Kubernetes counts (replicas) are int32 and durations int64; Flink's slots are a Java int.
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
+# A TCP port.
+MAX_PORT = 65535
 # Flink's upper bound for any parallelism (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM).
 MAX_PARALLELISM = 2**15
 # Probe budgets above a day are typos, not start-up times.
 DAY_SECONDS = 86400
 
-_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1035 = whole_string(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_DNS1123 = whole_string(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_LABEL_VALUE = whole_string(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+_LABEL_NAME = whole_string(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS1123_SUBDOMAIN = whole_string(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 ConfigValue = str | int | float | bool
 
 
 def _check_dns1035(value: str, what: str, max_len: int = 63) -> str:
-    if len(value) > max_len or not _DNS1035.match(value):
+    if len(value) > max_len or not _DNS1035(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most {max_len} lowercase letters, digits "
             "and '-', starting with a letter and ending with a letter or digit "
@@ -53,7 +56,7 @@ def _check_dns1035(value: str, what: str, max_len: int = 63) -> str:
 
 
 def _check_dns1123(value: str, what: str) -> str:
-    if len(value) > 63 or not _DNS1123.match(value):
+    if len(value) > 63 or not _DNS1123(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and "
             "'-', starting and ending with a letter or digit"
@@ -63,8 +66,8 @@ def _check_dns1123(value: str, what: str) -> str:
 
 def _check_label_key(key: str) -> None:
     prefix, slash, name = key.rpartition("/")
-    if (slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix))) or (
-        len(name) > 63 or not _LABEL_NAME.match(name)
+    if (slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN(prefix))) or (
+        len(name) > 63 or not _LABEL_NAME(name)
     ):
         raise ValueError(
             f"{key!r} is not a valid label or annotation key: write 'name' or 'prefix/name', "
@@ -267,15 +270,15 @@ class TaskManagerSpec(Resources):
 class Ports(SpecModel):
     """Container ports. Defaults are those of Flink's own Kubernetes examples."""
 
-    rpc: int = Field(default=6123, ge=1, le=65535)
+    rpc: int = Field(default=6123, ge=1, le=MAX_PORT)
     """``jobmanager.rpc.port``."""
-    blob: int = Field(default=6124, ge=1, le=65535)
+    blob: int = Field(default=6124, ge=1, le=MAX_PORT)
     """``blob.server.port``: fixed, so the internal Service can carry it."""
-    rest: int = Field(default=8081, ge=1, le=65535)
+    rest: int = Field(default=8081, ge=1, le=MAX_PORT)
     """``rest.port``: REST API and web UI."""
-    task_manager_rpc: int = Field(default=6122, ge=1, le=65535)
+    task_manager_rpc: int = Field(default=6122, ge=1, le=MAX_PORT)
     """``taskmanager.rpc.port``."""
-    task_manager_data: int = Field(default=6121, ge=1, le=65535)
+    task_manager_data: int = Field(default=6121, ge=1, le=MAX_PORT)
     """``taskmanager.data.port``: fixed instead of Flink's random port, so policies can name it."""
 
     @property
@@ -362,7 +365,7 @@ class PodOptions(SpecModel):
     @field_validator("priority_class_name")
     @classmethod
     def _priority_class(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value)):
+        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
             raise _fix(f"{value!r} is not a PriorityClass name.",
                        "write a lowercase DNS name such as 'flink-streaming'")
         return value
@@ -418,10 +421,42 @@ def _require_unique(entries: list[dict[str, Any]], key: str) -> None:
         raise _fix(f"{key} {duplicates} appears more than once.", f"give each entry its own {key}")
 
 
+# An image reference as the container runtimes parse it (the grammar of distribution/reference):
+# [registry[:port]/]path[:tag][@digest], the path lowercase, the repository name at most 255.
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_REGISTRY = rf"(?:{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_IMAGE_REFERENCE = whole_string(
+    rf"(?P<name>(?:{_REGISTRY}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?"
+)
+_MAX_IMAGE_NAME = 255
+_MAX_IMAGE_REFERENCE = 512  # name, tag (128) and a digest: checked before the pattern runs
+
+
+def _check_image(value: str, example: str) -> str:
+    """An image reference a container runtime can pull."""
+    check_no_control_characters(value, "image reference")
+    match = _IMAGE_REFERENCE(value) if len(value) <= _MAX_IMAGE_REFERENCE else None
+    if not match or len(match["name"]) > _MAX_IMAGE_NAME:
+        raise _fix(
+            f"{value!r} is not an image reference.",
+            f"write [registry/]repository[:tag][@digest], the repository in lowercase, e.g. {example!r}",
+        )
+    return value
+
+
+def _check_lines(values: list[str], what: str) -> list[str]:
+    for index, value in enumerate(values):
+        check_no_control_characters(value, f"{what} [{index}]")
+    return values
+
+
 USRLIB_DIR = "/opt/flink/usrlib"
 DEFAULT_JAR_FETCH_IMAGE = "curlimages/curl:8.11.1"
-_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-_JAVA_CLASS = re.compile(r"^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$")
+_JOB_ID = whole_string(r"[0-9a-f]{32}")
+_JAVA_CLASS = whole_string(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
 
 
 def jar_is_fetched(jar: str) -> bool:
@@ -469,6 +504,7 @@ class JobSpec(SpecModel):
     @field_validator("jar")
     @classmethod
     def _jar(cls, value: str) -> str:
+        check_no_control_characters(value, "jar")
         if jar_is_fetched(value):
             file_name = jar_path_in_pod(value).rsplit("/", 1)[-1]
             if not file_name.endswith(".jar"):
@@ -485,10 +521,15 @@ class JobSpec(SpecModel):
             )
         return value
 
+    @field_validator("args")
+    @classmethod
+    def _args(cls, value: list[str]) -> list[str]:
+        return _check_lines(value, "argument")
+
     @field_validator("entry_class")
     @classmethod
     def _entry_class(cls, value: str | None) -> str | None:
-        if value is not None and not _JAVA_CLASS.match(value):
+        if value is not None and not _JAVA_CLASS(value):
             raise _fix(
                 f"{value!r} is not a Java class name.",
                 "write the fully qualified name, e.g. 'com.example.Orders'",
@@ -498,7 +539,7 @@ class JobSpec(SpecModel):
     @field_validator("job_id")
     @classmethod
     def _job_id(cls, value: str | None) -> str | None:
-        if value is not None and not _JOB_ID.match(value):
+        if value is not None and not _JOB_ID(value):
             raise _fix(
                 f"{value!r} is not a Flink job id.",
                 "write 32 lowercase hex digits, e.g. '00000000000000000000000000000001', or remove it",
@@ -508,6 +549,8 @@ class JobSpec(SpecModel):
     @field_validator("savepoint")
     @classmethod
     def _savepoint(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_no_control_characters(value, "savepoint path")
         if value is not None and (not value or any(c.isspace() for c in value)):
             raise _fix(f"{value!r} is not a savepoint path.", "write e.g. 's3://bucket/savepoints/savepoint-1'")
         return value
@@ -515,9 +558,7 @@ class JobSpec(SpecModel):
     @field_validator("jar_fetch_image")
     @classmethod
     def _fetch_image(cls, value: str) -> str:
-        if not value or any(c.isspace() for c in value):
-            raise _fix(f"{value!r} is not an image reference.", f"write e.g. '{DEFAULT_JAR_FETCH_IMAGE}'")
-        return value
+        return _check_image(value, DEFAULT_JAR_FETCH_IMAGE)
 
     @property
     def jar_in_pod(self) -> str:
@@ -544,7 +585,14 @@ Mode = Literal["session", "application", "per-job"]
 HA_STORAGE_MOUNT = "/flink-ha"
 ZOOKEEPER_CLIENT_PORT = 2181
 OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3p://", "gs://", "abfs://", "abfss://", "wasbs://", "oss://", "hdfs://")
-_QUORUM_MEMBER = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$")
+# A quorum entry: host:port, spaces around it allowed (ZooKeeper trims them).
+_QUORUM_MEMBER = whole_string(r" *[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:(?P<port>[0-9]{1,5}) *")
+
+
+# The least memory of a store server. ZooKeeper's JVM gets half of it as heap (``heap_mib``):
+# Java refuses a heap under 3 MiB and ZooKeeper 3.8 does not start under 8 MiB (measured);
+# 32 MiB leaves room for Flink's sessions and znodes. An idle etcd 3.4 member uses about 24 MiB.
+STORE_MIN_MEMORY_MIB = 64
 
 
 class StoreSpec(SpecModel):
@@ -570,21 +618,34 @@ class StoreSpec(SpecModel):
     def _cpu(cls, value: str) -> str:
         return Resources._cpu(value)
 
-    @field_validator("memory", "storage")
+    @field_validator("memory")
     @classmethod
     def _memory(cls, value: str) -> str:
+        if memory_mebibytes(Resources._memory(value)) < STORE_MIN_MEMORY_MIB:
+            raise _fix(
+                f"{value!r} is too little for a store server: ZooKeeper's JVM gets half of it as "
+                f"heap, and an idle etcd member alone uses about 24Mi.",
+                f"give at least {STORE_MIN_MEMORY_MIB}Mi (the default is 1Gi)",
+            )
+        return value
+
+    @field_validator("storage")
+    @classmethod
+    def _storage(cls, value: str) -> str:
         return Resources._memory(value)
+
+    @field_validator("storage_class_name")
+    @classmethod
+    def _storage_class(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
+            raise _fix(f"{value!r} is not a StorageClass name.",
+                       "write a lowercase DNS name such as 'fast-ssd', or remove it for the default class")
+        return value
 
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        return _check_store_image(value, cls.model_fields["image"].default)
-
-
-def _check_store_image(value: str, example: str) -> str:
-    if not value or any(c.isspace() for c in value):
-        raise _fix(f"{value!r} is not an image reference.", f"write e.g. {example!r}")
-    return value
+        return _check_image(value, cls.model_fields["image"].default)
 
 
 class ZooKeeperSpec(StoreSpec):
@@ -596,13 +657,29 @@ class ZooKeeperSpec(StoreSpec):
     """Use this ZooKeeper instead of running one: 'host:port,host:port'. The ensemble
     fields are then unused."""
 
+    @property
+    def heap_mib(self) -> int:
+        """``ZK_SERVER_HEAP``: the JVM heap of each server, half its memory; the other half
+        is for direct memory, metaspace and threads within the container's limit."""
+        return memory_mebibytes(self.memory) // 2
+
     @field_validator("existing_quorum")
     @classmethod
     def _quorum(cls, value: str | None) -> str | None:
-        if value is not None and not all(_QUORUM_MEMBER.match(m.strip()) for m in value.split(",")):
+        if value is None:
+            return value
+        check_no_control_characters(value, "ZooKeeper quorum")
+        members = [_QUORUM_MEMBER(member) for member in value.split(",")]
+        if not all(members):
             raise _fix(
                 f"{value!r} is not a ZooKeeper quorum.",
                 "write 'host:port' entries separated by commas, e.g. 'zk-0.zk:2181,zk-1.zk:2181'",
+            )
+        ports = [int(member["port"]) for member in members if member]
+        if not all(1 <= port <= MAX_PORT for port in ports):
+            raise _fix(
+                f"{value!r} has a port outside 1-{MAX_PORT}.",
+                "give each server's client port, e.g. 2181",
             )
         return value
 
@@ -628,7 +705,7 @@ class ZetcdSpec(SpecModel):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        return _check_store_image(value, cls.model_fields["image"].default)
+        return _check_image(value, cls.model_fields["image"].default)
 
 
 class HighAvailabilitySpec(SpecModel):
@@ -674,6 +751,8 @@ class HighAvailabilitySpec(SpecModel):
     @field_validator("storage_dir")
     @classmethod
     def _storage_dir(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_no_control_characters(value, "storage URI")
         if value is not None and not (value.startswith(OBJECT_STORE_SCHEMES) or value.startswith("file:///")):
             schemes = ", ".join(OBJECT_STORE_SCHEMES)
             raise _fix(f"{value!r} is not a durable storage URI.",
@@ -690,6 +769,7 @@ class HighAvailabilitySpec(SpecModel):
     @field_validator("path_root")
     @classmethod
     def _path_root(cls, value: str) -> str:
+        check_no_control_characters(value, "ZooKeeper path")
         if not value.startswith("/") or any(c.isspace() for c in value):
             raise _fix(f"{value!r} is not a ZooKeeper path.", "write an absolute path such as '/flink'")
         return value
@@ -801,10 +881,32 @@ def _check_peers(peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     _check_label_key(label)
                 except ValueError as exc:
                     raise _fix(f"entry [{index}].{key}: {exc}.", "use the label's exact key") from None
+                if len(labels[label]) > 63 or not _LABEL_VALUE(labels[label]):
+                    raise _fix(f"entry [{index}].{key}.matchLabels: {label}={labels[label]!r} is not a "
+                               "label value.", "use at most 63 letters, digits, '-', '_' or '.'")
         block = peer.get("ipBlock")
         if "ipBlock" in keys and not (isinstance(block, dict) and isinstance(block.get("cidr"), str)):
             raise _fix(f"entry [{index}].ipBlock has no cidr.", "write e.g. ipBlock: {cidr: 10.0.0.0/8}")
+        if isinstance(block, dict):
+            excepted = block.get("except", [])
+            if not isinstance(excepted, list):
+                raise _fix(f"entry [{index}].ipBlock.except is not a list.", "write a list of CIDRs")
+            for cidr in [block["cidr"], *excepted]:
+                if not _is_cidr(cidr):
+                    raise _fix(f"entry [{index}].ipBlock: {cidr!r} is not a CIDR.",
+                               "write an address and a prefix length, e.g. 10.0.0.0/8 or fd00::/8")
     return peers
+
+
+def _is_cidr(text: object) -> bool:
+    """An IPv4 or IPv6 CIDR as Kubernetes parses one (address/prefix; host bits allowed)."""
+    if not isinstance(text, str) or "/" not in text or control_characters(text):
+        return False
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 class NetworkPolicySpec(SpecModel):
@@ -859,7 +961,7 @@ class MetricsSpec(SpecModel):
     Prometheus' text format on ``port``, a container port named ``metrics``. False: the
     library configures no reporter (reporters of your own in ``flinkConfiguration`` run
     as you set them)."""
-    port: int = Field(default=9249, ge=1, le=65535)
+    port: int = Field(default=9249, ge=1, le=MAX_PORT)
     """``metrics.reporter.prom.port``: the port of the reporter's HTTP server (Flink's default)."""
     pod_monitor: bool = False
     """Create a Prometheus operator ``PodMonitor`` (monitoring.coreos.com/v1) named
@@ -879,13 +981,13 @@ class MetricsSpec(SpecModel):
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
             _check_label_key(key)
-            if len(text) > 63 or not _LABEL_VALUE.match(text):
+            if len(text) > 63 or not _LABEL_VALUE(text):
                 raise _fix(f"label {key}={text!r} has an invalid value.",
                            "use at most 63 letters, digits, '-', '_' or '.'")
         return value
 
 
-_LOG_FILE_SIZE = re.compile(r"^[1-9][0-9]{0,5}(KB|MB|GB)$")
+_LOG_FILE_SIZE = whole_string(r"[1-9][0-9]{0,5}(KB|MB|GB)")
 
 
 class LoggingSpec(SpecModel):
@@ -912,7 +1014,7 @@ class LoggingSpec(SpecModel):
     @field_validator("volume_claim")
     @classmethod
     def _claim(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN.match(value)):
+        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
             raise _fix(f"{value!r} is not a PersistentVolumeClaim name.",
                        "give the name of an existing claim in the namespace, e.g. 'flink-logs'")
         return value
@@ -920,7 +1022,7 @@ class LoggingSpec(SpecModel):
     @field_validator("max_file_size")
     @classmethod
     def _size(cls, value: str) -> str:
-        if not _LOG_FILE_SIZE.match(value):
+        if not _LOG_FILE_SIZE(value):
             raise _fix(f"{value!r} is not a log file size.",
                        "write a whole number and KB, MB or GB, e.g. '100MB'")
         return value
@@ -1040,9 +1142,12 @@ class FlinkClusterSpec(SpecModel):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str | None) -> str | None:
-        if value is not None and (not value or any(c.isspace() for c in value)):
-            raise _fix(f"{value!r} is not an image reference.", "write e.g. 'flink:1.20-java17'")
-        return value
+        return value if value is None else _check_image(value, "flink:1.20-java17")
+
+    @field_validator("jvm_options")
+    @classmethod
+    def _jvm_options(cls, value: list[str]) -> list[str]:
+        return _check_lines(value, "JVM option")
 
     @field_validator("labels", "annotations")
     @classmethod
@@ -1055,7 +1160,7 @@ class FlinkClusterSpec(SpecModel):
     @classmethod
     def _label_values(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
-            if len(text) > 63 or not _LABEL_VALUE.match(text):
+            if len(text) > 63 or not _LABEL_VALUE(text):
                 raise _fix(
                     f"label {key}={text!r} has an invalid value.",
                     "use at most 63 letters, digits, '-', '_' or '.', starting and ending "
@@ -1067,6 +1172,7 @@ class FlinkClusterSpec(SpecModel):
     @classmethod
     def _config_values(cls, value: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
         for key, item in value.items():
+            check_no_control_characters(key, "Flink configuration key")
             if not key or any(c.isspace() for c in key):
                 raise _fix(
                     f"{key!r} is not a Flink configuration key.",

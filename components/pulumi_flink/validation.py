@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 
+from .credentials import holds_private_key, is_credential_env, jvm_option_credential, option_credential
 from .errors import Problem
 from .flink_config import (
     CONF_DIR,
@@ -24,7 +25,7 @@ from .flink_config import (
     local_dir_names,
     managed_names,
 )
-from .memory import MemoryModelError, jobmanager_memory, taskmanager_memory
+from .memory import MemoryModelError, MemoryOptionError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
 from .spec import (
     HA_STORAGE_MOUNT,
@@ -34,6 +35,7 @@ from .spec import (
     JobSpec,
     jar_is_fetched,
 )
+from .text import whole_string
 
 # Names the library gives to its own pod volumes, and the paths it mounts them at.
 RESERVED_VOLUME_NAMES = (
@@ -292,7 +294,7 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
     return problems
 
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ENV_NAME = whole_string(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, object] | None) -> list[Problem]:
@@ -317,7 +319,7 @@ def check_ha_credentials(spec: FlinkClusterSpec, credentials: Mapping[str, objec
                 "pass one of them",
             )
         ]
-    bad = sorted(str(key) for key in credentials if not isinstance(key, str) or not _ENV_NAME.match(key))
+    bad = sorted(str(key) for key in credentials if not isinstance(key, str) or not _ENV_NAME(key))
     if bad or not credentials:
         return [
             Problem(
@@ -407,27 +409,30 @@ def _check_memory(spec: FlinkClusterSpec) -> list[Problem]:
     derivations = (
         (
             "taskManager",
-            "taskmanager",
             "1728Mi",
             lambda: taskmanager_memory(spec.task_manager.memory_mib, config, spec.version),
         ),
         (
             "jobManager",
-            "jobmanager",
             "1600Mi",
             lambda: jobmanager_memory(spec.job_manager.memory_mib, config),
         ),
     )
     problems = []
-    for field, prefix, flink_default, derive in derivations:
+    for field, flink_default, derive in derivations:
         try:
             derive()
         except MemoryModelError as exc:
             fix = f"raise {field}.memory (Flink's default is {flink_default})"
             problems.append(Problem(f"{field}.memory", f"{exc}.", fix))
-        except (ValueError, ArithmeticError) as exc:  # ArithmeticError: a fraction such as inf or 1e39
-            message = f"a {prefix}.memory.* value is unreadable: {exc}."
-            problems.append(Problem("flinkConfiguration", message, "fix that value"))
+        except MemoryOptionError as exc:
+            message = f"Flink would refuse it: {exc}."
+            fix = (
+                "write a fraction from 0 up to, not including, 1, e.g. 0.1"
+                if exc.key.endswith(".fraction")
+                else "write a memory size such as '256m' (below 8 EiB)"
+            )
+            problems.append(Problem(f"flinkConfiguration.{exc.key}", message, fix))
     return problems
 
 
@@ -659,34 +664,45 @@ def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
     return planned
 
 
-# Flink options that hold credentials (S3/GCS/Azure keys, SSL and other passwords), and env
-# names that do: their values would sit in plain text in a ConfigMap or a pod spec.
-_CREDENTIAL_OPTION = re.compile(r"password|secret|access[-._]?key|account\.key", re.IGNORECASE)
-_CREDENTIAL_ENV = re.compile(r"PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL", re.IGNORECASE)
+_SECRET_FIX = (
+    "give it to the pods from a Secret: highAvailability.credentialsSecret or haCredentials "
+    "(e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which Flink's S3 file systems read), "
+    "or pod.env with valueFrom.secretKeyRef"
+)
+_KEY_FILE_FIX = (
+    "mount the key from a Secret (a secret volume in pod.volumes and pod.volumeMounts) and "
+    "point the option at the file"
+)
 
 
 def _check_no_plain_secrets(spec: FlinkClusterSpec) -> list[Problem]:
-    """Secrets reach the pods only through Secret references, never a ConfigMap or a plain env value."""
-    problems = [
-        Problem(
-            f"flinkConfiguration.{key}",
-            "holds a credential, which would be stored in plain text in the ConfigMap.",
-            "give it to the pods from a Secret: highAvailability.credentialsSecret or haCredentials "
-            "(e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which Flink's S3 file systems read), "
-            "or pod.env with valueFrom.secretKeyRef",
-        )
-        for key, value in spec.flink_configuration.items()
-        if isinstance(value, str) and _CREDENTIAL_OPTION.search(key)
-    ]
-    problems += [
-        Problem(
-            f"pod.env[{index}].value",
-            f"{entry.get('name')} looks like a credential, given in plain text in the pod spec.",
-            "use valueFrom.secretKeyRef to read it from a Secret",
-        )
-        for index, entry in enumerate(spec.pod.env)
-        if "value" in entry and _CREDENTIAL_ENV.search(str(entry.get("name", "")))
-    ]
+    """Secrets reach the pods only through Secret references, never a ConfigMap or a plain
+    env value (what counts as one: ``credentials``)."""
+    problems = []
+    for key, value in spec.flink_configuration.items():
+        held = option_credential(key, value)
+        if held is not None:
+            fix = _KEY_FILE_FIX if held == "a private key" else _SECRET_FIX
+            message = f"holds {held}, which would be stored in plain text in the ConfigMap."
+            problems.append(Problem(f"flinkConfiguration.{key}", message, fix))
+    for index, option in enumerate(spec.jvm_options):
+        held = jvm_option_credential(option)
+        if held is not None:
+            message = f"holds {held}, which would be stored in plain text in the ConfigMap."
+            fix = "set the property from a file or env read from a Secret, not on the command line"
+            problems.append(Problem(f"jvmOptions[{index}]", message, fix))
+    for index, entry in enumerate(spec.pod.env):
+        if "value" not in entry:
+            continue
+        name = str(entry.get("name", ""))
+        if is_credential_env(name):
+            message = f"{name} looks like a credential, given in plain text in the pod spec."
+            problems.append(Problem(f"pod.env[{index}].value", message,
+                                    "use valueFrom.secretKeyRef to read it from a Secret"))
+        elif holds_private_key(entry["value"]):
+            message = f"{name} holds a private key, given in plain text in the pod spec."
+            fix = "use valueFrom.secretKeyRef to read it from a Secret, or mount it as a file"
+            problems.append(Problem(f"pod.env[{index}].value", message, fix))
     return problems
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .flink_options import FlinkOptions, flink_options
+from .text import whole_string
 
 SUPPORTED_MINORS: tuple[tuple[int, int], ...] = (
     *((1, minor) for minor in range(14, 21)),
@@ -28,7 +28,7 @@ RENAMED_OPTIONS = (
     NATIVE_CPU.format(process="taskmanager"), CHECKPOINTS_DIR, SAVEPOINTS_DIR, STATE_RECOVERY_PATH,
     STATE_RECOVERY_IGNORE_UNCLAIMED,
 )
-_VERSION = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?$")
+_VERSION = whole_string(r"([0-9]+)\.([0-9]+)(?:\.([0-9]+))?")
 
 
 def supported_versions_text() -> str:
@@ -45,7 +45,7 @@ class FlinkVersion:
 
     @classmethod
     def parse(cls, text: str) -> FlinkVersion:
-        match = _VERSION.match(text.strip()) if isinstance(text, str) else None
+        match = _VERSION(text) if isinstance(text, str) else None
         if not match:
             raise ValueError(
                 f"{text!r} is not a Flink version; write 'MAJOR.MINOR' or "

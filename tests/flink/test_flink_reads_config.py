@@ -16,6 +16,7 @@ ONE JVM, so each variant costs about a second.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import RenderedConfig, render_config
 from pulumi_flink.memory import MemoryModelError, jobmanager_memory, taskmanager_memory
 from pulumi_flink.quantities import MIB
@@ -349,3 +351,76 @@ def test_flink_reads_every_env_stack_cluster(
         wrong = {k: (v, flink["config"].get(k)) for k, v in config.values.items()
                  if k not in flink["config"] or not same_value(v, flink["config"][k])}
         assert not wrong, (spec.name, wrong)
+
+
+# --- (e) the bounds: what Flink refuses to read, the library refuses --------------------------
+#
+# Sizes past a Java long (MemorySize), fractions outside [0, 1) (RangeFraction and the managed
+# fraction), and process sizes at 2^63 bytes: each case is rendered (or, where the library
+# refuses the spec itself, written as Flink would get it) and loaded by Flink, and the
+# library must refuse exactly the cases Flink refuses.
+
+LONG_MAX = 2**63 - 1
+BOUND_OPTIONS: list[dict[str, ConfigValue]] = [
+    *({"taskmanager.memory.managed.fraction": f} for f in (-0.1, 0.0, 0.5, 0.99, 1.0, 1.5, "NaN", "1e39")),
+    *({"taskmanager.memory.network.fraction": f} for f in (-0.01, 0.0, 0.999, 1.0, 2)),
+    *({"taskmanager.memory.jvm-overhead.fraction": f} for f in (-1, 0.0, 0.999999, 1.0)),
+    *({"jobmanager.memory.jvm-overhead.fraction": f} for f in (0.0, 0.5, 1.0, 1.0000001)),
+    {"taskmanager.memory.managed.fraction": 1.0, "taskmanager.memory.managed.size": "64m"},
+    *({"taskmanager.memory.managed.size": s} for s in (str(LONG_MAX), str(LONG_MAX + 1), "8589934591g",
+                                                        "8589934592g", "8388608t", "-1")),
+    *({"jobmanager.memory.off-heap.size": s} for s in ("8388607t", "8388608t", f"{LONG_MAX}b",
+                                                       f"{LONG_MAX + 1}b", "99999999999999999999")),
+    *({"taskmanager.memory.jvm-metaspace.size": s} for s in ("9223372036854775807b", "9223372036854775808")),
+]
+# Process sizes (MiB, as rendered): the largest whole MiB under 2^63 bytes, and 2^63 bytes.
+BOUND_PROCESS_MIB = ((LONG_MAX >> 20), (LONG_MAX >> 20) + 1)
+
+
+def library_refuses(data: dict[str, Any]) -> str | None:
+    """Why the library refuses a spec (parse or cross-field memory checks), or None."""
+    try:
+        spec = FlinkClusterSpec.parse(data)
+    except FlinkSpecError as exc:
+        return str(exc)
+    memory = [p for p in check_cluster(spec) if "memory" in p.path]
+    return "; ".join(map(str, memory)) or None
+
+
+def with_process_size(rendered: RenderedConfig, mib: int) -> dict[str, str]:
+    """The rendered files with both process sizes replaced, as if the spec had said ``mib``."""
+    pattern = re.compile(r"^((?:taskmanager|jobmanager)\.memory\.process\.size): .*$", re.MULTILINE)
+    return {name: pattern.sub(rf"\1: {mib}m", text) for name, text in rendered.files.items()}
+
+
+@pytest.mark.parametrize(("version", "config_file", "read_file"), VARIANTS)
+def test_library_refuses_exactly_the_bounds_flink_refuses(
+    java: Java, java_build: Callable[[str], JavaBuild], tmp_path: Path,
+    version: str, config_file: str, read_file: str,
+) -> None:
+    base = {"name": "bounds", "flinkVersion": version, "configFile": config_file}
+    cases: list[tuple[str, str | None, Path]] = []
+    for index, options in enumerate(BOUND_OPTIONS):
+        data = {**base, "flinkConfiguration": options}
+        rendered = render_config(FlinkClusterSpec.parse(data))
+        cases.append((f"{options}", library_refuses(data), write_conf_dir(rendered, tmp_path / f"o{index}")))
+    for mib in BOUND_PROCESS_MIB:
+        data = {**base, "jobManager": {"memory": f"{mib}Mi"}, "taskManager": {"memory": f"{mib}Mi"}}
+        files = with_process_size(render_config(FlinkClusterSpec.parse(base)), mib)
+        directory = tmp_path / f"p{mib}"
+        directory.mkdir()
+        for name, text in files.items():
+            (directory / name).write_text(text)
+        cases.append((f"process size {mib}Mi", library_refuses(data), directory))
+    results = run_config_check(java, java_build(version), [d for *_, d in cases], tmp_path)
+    disagreements = []
+    flink_refusals = 0
+    for (case, ours, _), flink in zip(cases, results, strict=True):
+        errors = ("loadError", "taskmanagerError", "jobmanagerError")
+        theirs = " ".join(flink.get(k, "") for k in errors).strip()
+        flink_refusals += bool(theirs)
+        if bool(ours) != bool(theirs):
+            disagreements.append(f"{case}: library {'refuses: ' + ours if ours else 'accepts'}; "
+                                 f"Flink {'refuses: ' + theirs if theirs else 'accepts'}")
+    assert not disagreements, "\n".join(disagreements)
+    assert 0 < flink_refusals < len(cases), "the cases must straddle the bounds"

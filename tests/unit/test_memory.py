@@ -110,3 +110,80 @@ def test_flink_memory_sizes(text: str | int, value: int) -> None:
 def test_bad_flink_memory_size() -> None:
     with pytest.raises(ValueError, match="not a Flink memory size"):
         flink_memory_bytes("1.5g")
+
+
+# --- bounds: what Kubernetes would cap and Flink would refuse (tests/flink proves Flink's side) ---
+
+LONG_MAX = 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (str(LONG_MAX), LONG_MAX),
+        ("8589934591g", 8589934591 << 30),
+        (" \t64 m \n", 64 * MIB),  # Flink trims every character up to a space, as Java's trim()
+        ("1 \u212a", 1 << 10),  # the Kelvin sign lower-cases to k, in Java as in Python
+    ],
+)
+def test_flink_memory_sizes_up_to_a_java_long(text: str, value: int) -> None:
+    assert flink_memory_bytes(text) == value
+
+
+@pytest.mark.parametrize(
+    "text", [str(LONG_MAX + 1), "8589934592g", "8388608t", f"{LONG_MAX}k", "-1", "1\u00a0m"]
+)
+def test_flink_memory_sizes_past_a_java_long_or_unreadable_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"more than Flink can hold|not a Flink memory size"):
+        flink_memory_bytes(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("8Ei", "more than Kubernetes can hold"),
+        ("9223372036854775808", "more than Kubernetes can hold"),
+        # 29 digits: Decimal arithmetic (28) rounded this to exactly 1Mi.
+        ("1.0000000000000000000000000001Mi", "not a whole number of mebibytes"),
+        (" 1Gi", "not a Kubernetes quantity"),
+        ("1Gi\n", "not a Kubernetes quantity"),
+    ],
+)
+def test_memory_quantities_kubernetes_would_cap_or_refuse(text: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        memory_mebibytes(text)
+
+
+def test_the_largest_memory_quantity_is_the_last_whole_mib_under_2_to_the_63() -> None:
+    assert memory_mebibytes(f"{LONG_MAX >> 20}Mi") == LONG_MAX >> 20
+    assert cpu_millicores(f"{LONG_MAX}m") == LONG_MAX
+    with pytest.raises(ValueError, match="more than Kubernetes can hold"):
+        cpu_millicores(f"{LONG_MAX + 1}m")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("taskmanager.memory.managed.fraction", 1.0),
+        ("taskmanager.memory.managed.fraction", -0.1),
+        ("taskmanager.memory.managed.fraction", "NaN"),
+        ("taskmanager.memory.managed.fraction", "1e39"),
+        ("taskmanager.memory.managed.fraction", "0.1_5"),  # Python reads it, Java does not
+        ("taskmanager.memory.network.fraction", 1),
+        ("taskmanager.memory.jvm-overhead.fraction", 1.5),
+        ("jobmanager.memory.jvm-overhead.fraction", 1.0000001),
+    ],
+)
+def test_fractions_outside_zero_to_one_are_refused_at_their_key(key: str, value: object) -> None:
+    from pulumi_flink.validation import check_cluster
+    from tests.conftest import make_spec
+
+    problems = check_cluster(make_spec(flinkConfiguration={key: value}))
+    assert [(p.path, "fraction" in p.fix) for p in problems] == [(f"flinkConfiguration.{key}", True)]
+
+
+@pytest.mark.parametrize(("value", "fraction"), [(0.0, 0.0), ("0.5f", 0.5), (" 0.25 ", 0.25), ("1e-50", 0.0)])
+def test_fractions_are_read_as_java_floats(value: object, fraction: float) -> None:
+    from pulumi_flink.memory import java_float
+
+    assert java_float(value) == fraction

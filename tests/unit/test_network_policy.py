@@ -524,6 +524,13 @@ def problems_of(**overrides: Any) -> list[tuple[str, str]]:
         ([{"podSelector": {"labels": {"a": "b"}}}], "not a label selector"),
         ([{"podSelector": {"matchLabels": {"a": 1}}}], "not a mapping of labels"),
         ([{"podSelector": {"matchLabels": {"bad key!": "x"}}}], "not a valid label"),
+        ([{"podSelector": {"matchLabels": {"app": "prometheus\n"}}}], "not a label value"),
+        ([{"namespaceSelector": {"matchLabels": {"team": "-x"}}}], "not a label value"),
+        ([{"ipBlock": {"cidr": "10.0.0.0/8\n"}}], "not a CIDR"),
+        ([{"ipBlock": {"cidr": "10.0.0.0"}}], "not a CIDR"),
+        ([{"ipBlock": {"cidr": "10.0.0.0/33"}}], "not a CIDR"),
+        ([{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16 "]}}], "not a CIDR"),
+        ([{"ipBlock": {"cidr": "10.0.0.0/8", "except": "10.1.0.0/16"}}], "not a list"),
     ],
 )
 def test_malformed_peers_are_refused_with_their_path(peers: list[Obj], message: str) -> None:

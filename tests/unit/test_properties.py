@@ -1387,10 +1387,10 @@ S3_HA = {"type": "kubernetes", "storageDir": "s3://bucket/flink"}
     ],
 )
 def test_memory_fractions_beyond_a_float_are_refused(value: Any, key: str) -> None:
-    """validation._check_memory: Flink's float fractions overflow; refused as unreadable values."""
+    """validation._check_memory: Flink's float fractions overflow; refused at their key."""
     with pytest.raises(FlinkSpecError) as info:
         parse_stack_config({CLUSTERS: [{**BASE, "flinkConfiguration": {key: value}}]})
-    assert info.value.paths == ["clusters[0].flinkConfiguration"]
+    assert info.value.paths == [f"clusters[0].flinkConfiguration.{key}"]
 
 
 @pytest.mark.parametrize(

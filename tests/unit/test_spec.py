@@ -193,8 +193,8 @@ def test_bad_field_names_its_path_and_the_fix(data: dict[str, Any], path: str, f
         ),
         (
             {"flinkConfiguration": {"taskmanager.memory.jvm-metaspace.size": "lots"}},
-            "flinkConfiguration",
-            "fix that value",
+            "flinkConfiguration.taskmanager.memory.jvm-metaspace.size",
+            "memory size",
         ),
     ],
 )
@@ -268,3 +268,113 @@ def test_counts_beyond_what_kubernetes_and_flink_hold_are_refused(
 def test_the_largest_counts_that_fit_are_accepted() -> None:
     spec = make_spec(taskManager={"replicas": 2**31 - 1, "slots": 1}, parallelism=2**15)
     assert spec.task_manager.replicas == 2**31 - 1 and spec.parallelism == 2**15
+
+
+# --- whole strings, ports, image references, store memory -----------------------------------
+
+@pytest.mark.parametrize(
+    ("quorum", "refused"),
+    [
+        ("zk-0.zk:2181", False),
+        ("zk-0.zk:2181, zk-1.zk:65535", False),
+        ("zk-0.zk:0", True),
+        ("zk-0.zk:65536", True),
+        ("zk-0.zk:99999", True),
+        ("zk-0.zk:2181\n", True),
+        ("zk-0.zk:2181,\nzk-1.zk:2181", True),
+    ],
+)
+def test_quorum_ports_are_tcp_ports(quorum: str, refused: bool) -> None:
+    ha = {"type": "zookeeper", "storageDir": "s3://b/f", "zookeeper": {"existingQuorum": quorum}}
+    if refused:
+        with pytest.raises(FlinkSpecError) as info:
+            make_spec(highAvailability=ha)
+        assert info.value.paths == ["highAvailability.zookeeper.existingQuorum"]
+    else:
+        assert make_spec(highAvailability=ha).zookeeper_quorum == quorum
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "flink:1.20-java17",
+        "registry.example.com:5000/data/flink:1.20.3-java17",
+        "localhost/a/b__c",
+        "[2001:db8::1]:5000/flink:2.3",
+        "flink:2.3@sha256:" + "ab" * 32,
+    ],
+)
+def test_image_references_a_runtime_can_pull_are_accepted(image: str) -> None:
+    assert make_spec(image=image).resolved_image == image
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        ("Flink:1.20", "lowercase"),
+        ("flink:1.20 ", "lowercase"),
+        ("flink::1.20", "lowercase"),
+        ("flink:1.20\n", "control character"),
+        ("flink:1.20\x00", "control character"),
+        ("-flink", "lowercase"),
+        ("a" * 256, "lowercase"),
+        ("flink:" + "t" * 129, "lowercase"),
+    ],
+)
+def test_image_references_no_runtime_can_pull_are_refused(image: str, words: str) -> None:
+    for data in ({"image": image}, {"highAvailability": {"zookeeper": {"image": image}}}):
+        with pytest.raises(FlinkSpecError) as info:
+            make_spec(**data)
+        (problem,) = info.value.problems
+        assert problem.path.endswith("image")
+        assert words in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        ({"name": "analytics\n"}, "name"),
+        ({"namespace": "flink\n"}, "namespace"),
+        ({"flinkVersion": "1.20\n"}, "flinkVersion"),
+        ({"flinkVersion": "\u0661.\u0662\u0660"}, "flinkVersion"),  # Arabic-Indic digits
+        ({"labels": {"team\n": "data"}}, "labels"),
+        ({"labels": {"team": "data\n"}}, "labels"),
+        ({"pod": {"imagePullSecrets": ["registry\n"]}}, "pod.imagePullSecrets"),
+        ({"pod": {"serviceAccountName": "runner\n"}}, "pod.serviceAccountName"),
+        ({"pod": {"priorityClassName": "streaming\n"}}, "pod.priorityClassName"),
+        ({"jvmOptions": ["-Xss1m", "-Da=b\n-Dc=d"]}, "jvmOptions"),
+        ({"mode": "application", "job": {"jar": "/opt/flink/usrlib/a.jar", "args": ["--x\t1"]}}, "job.args"),
+        ({"mode": "application", "job": {"jar": "https://h/x\n/a.jar"}}, "job.jar"),
+        ({"mode": "application", "job": {"jar": "/opt/flink/usrlib/a.jar", "jobId": "0" * 32 + "\n"}},
+         "job.jobId"),
+        ({"mode": "application", "job": {"jar": "/opt/flink/usrlib/a.jar", "entryClass": "a.B\n"}},
+         "job.entryClass"),
+        ({"mode": "per-job", "jobs": [{"name": "orders\n", "jar": "/opt/flink/usrlib/a.jar"}]},
+         "jobs[0].name"),
+        ({"highAvailability": {"pathRoot": "/flink\x00"}}, "highAvailability.pathRoot"),
+        ({"highAvailability": {"clusterId": "a\n"}}, "highAvailability.clusterId"),
+        ({"highAvailability": {"zookeeper": {"storageClassName": "Fast SSD"}}},
+         "highAvailability.zookeeper.storageClassName"),
+        ({"logging": {"maxFileSize": "100MB\n"}}, "logging.maxFileSize"),
+        ({"flinkConfiguration": {"a.b\x00": 1}}, "flinkConfiguration"),
+        ({"taskManager": {"cpu": "1\n"}}, "taskManager.cpu"),
+    ],
+)
+def test_a_trailing_newline_or_control_character_is_refused_by_its_field(
+    data: dict[str, Any], path: str
+) -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        make_spec(**data)
+    assert info.value.paths == [path]
+
+
+def test_a_store_server_needs_64mi() -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        make_spec(highAvailability={"zookeeper": {"memory": "63Mi"}})
+    (problem,) = info.value.problems
+    assert problem.path == "highAvailability.zookeeper.memory"
+    assert "64Mi" in problem.fix
+    with pytest.raises(FlinkSpecError):
+        make_spec(highAvailability={"etcd": {"memory": "1Mi"}})
+    smallest = make_spec(highAvailability={"zookeeper": {"memory": "64Mi"}})
+    assert smallest.high_availability.zookeeper.heap_mib == 32
