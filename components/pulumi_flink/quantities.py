@@ -30,7 +30,7 @@ _QUANTITY = re.compile(r"^([+]?[0-9]+(?:\.[0-9]*)?|[+]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|
 
 def parse_quantity(text: str) -> Decimal:
     """The value of a Kubernetes quantity, in base units (bytes, or cores)."""
-    match = _QUANTITY.match(text.strip()) if isinstance(text, str) else None
+    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"{text!r} is not a Kubernetes quantity")
     number, suffix = match.groups()

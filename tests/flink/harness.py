@@ -126,7 +126,7 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 
-from pulumi_flink.flink_config import CONF_DIR
+from pulumi_flink.layout import CONF_DIR
 
 from .pod_network import POD_IP_VARIABLE, POD_NETWORK_REASON, PRELOAD_VARIABLE, bind_library
 
