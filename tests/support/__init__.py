@@ -1,0 +1,1 @@
+"""Test helpers that stand apart from the library: independent checks of its output."""
