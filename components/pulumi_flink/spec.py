@@ -734,7 +734,8 @@ class HighAvailabilitySpec(SpecModel):
     @field_validator("volume_claim", "credentials_secret")
     @classmethod
     def _object_name(cls, value: str | None) -> str | None:
-        return value if value is None else _check_dns1123(value, "object name")
+        # Claim and Secret names are DNS subdomains to Kubernetes (dots allowed, 253 long).
+        return value if value is None else check_dns_subdomain(value, "object name")
 
     @field_validator("path_root")
     @classmethod

@@ -327,6 +327,18 @@ def test_what_kubernetes_takes_is_taken_unchanged(pod: Obj) -> None:
             assert mount in container["volumeMounts"]
 
 
+def test_claim_and_secret_names_are_dns_subdomains() -> None:
+    ha = {"type": "kubernetes", "storageDir": "file:///flink-ha", "volumeClaim": "ha.flink-" + "c" * 200}
+    spec = FlinkClusterSpec.parse({**BASE, "highAvailability": ha})
+    ensure_valid(spec)
+    assert violations(render_specs(spec).kubernetes_objects()) == []
+    s3 = {**S3_HA, "credentialsSecret": "s3.credentials"}
+    ensure_valid(FlinkClusterSpec.parse({**BASE, "highAvailability": s3}))
+    assert only(refusal(highAvailability={**S3_HA, "credentialsSecret": "S3"}))[0] == (
+        "highAvailability.credentialsSecret"
+    )
+
+
 def test_quantities_with_whitespace_are_refused() -> None:
     assert only(refusal(taskManager={"cpu": " 1"}))[0] == "taskManager.cpu"
     assert only(refusal(jobManager={"memory": "2Gi "}))[0] == "jobManager.memory"
