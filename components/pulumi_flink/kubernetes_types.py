@@ -4,8 +4,8 @@ checked the way the API server checks them, and Kubernetes' size limits.
 The spec keeps each entry as the user wrote it (a plain mapping, passed to the pod spec
 unchanged); these models only decide whether Kubernetes would take it: known fields only
 (camelCase, as the API has them), the right types, names in Kubernetes' formats, exactly one
-source where Kubernetes wants one. Volume sources not modelled here (``Source``) and the
-terms of an affinity are checked as mappings only; the API server checks inside them.
+source where Kubernetes wants one. Volume sources not modelled here (``Source``) are checked
+as mappings only; the API server checks inside them.
 """
 
 from __future__ import annotations
@@ -454,9 +454,109 @@ class Toleration(KubernetesModel):
         return self
 
 
-class Affinity(KubernetesModel):
-    """Checked by its top-level kinds; the terms inside pass to the API server."""
+def _check_values(operator: str, values: list[str] | None, listed: tuple[str, ...]) -> None:
+    if operator in listed and not values:
+        raise fix_error(f"operator {operator} needs values.", "list the values to match")
+    if operator in ("Exists", "DoesNotExist") and values:
+        raise fix_error(f"operator {operator} takes no values.", "drop values, or use In or NotIn")
 
-    node_affinity: dict[str, Any] | None = None
-    pod_affinity: dict[str, Any] | None = None
-    pod_anti_affinity: dict[str, Any] | None = None
+
+class LabelSelectorRequirement(KubernetesModel):
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[str] | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return check_label_key(value)
+
+    @model_validator(mode="after")
+    def _values(self) -> Self:
+        _check_values(self.operator, self.values, ("In", "NotIn"))
+        return self
+
+
+class LabelSelector(KubernetesModel):
+    match_labels: dict[str, str] | None = None
+    match_expressions: list[LabelSelectorRequirement] | None = None
+
+    @field_validator("match_labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for key, label in (value or {}).items():
+            check_label_key(key)
+            check_label_value(label)
+        return value
+
+
+class NodeSelectorRequirement(KubernetesModel):
+    key: str
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"]
+    values: list[str] | None = None
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return check_label_key(value, "node label key")
+
+    @model_validator(mode="after")
+    def _values(self) -> Self:
+        _check_values(self.operator, self.values, ("In", "NotIn"))
+        values = self.values or []
+        if self.operator in ("Gt", "Lt") and (len(values) != 1 or not values[0].lstrip("-").isdigit()):
+            raise fix_error(f"operator {self.operator} takes one whole number.", "write values: ['3']")
+        return self
+
+
+class NodeSelectorTerm(KubernetesModel):
+    match_expressions: list[NodeSelectorRequirement] | None = None
+    match_fields: list[NodeSelectorRequirement] | None = None
+
+
+class NodeSelector(KubernetesModel):
+    node_selector_terms: list[NodeSelectorTerm] = Field(min_length=1)
+
+
+class PreferredSchedulingTerm(KubernetesModel):
+    weight: int = Field(ge=1, le=100)
+    preference: NodeSelectorTerm
+
+
+class NodeAffinity(KubernetesModel):
+    required_during_scheduling_ignored_during_execution: NodeSelector | None = None
+    preferred_during_scheduling_ignored_during_execution: list[PreferredSchedulingTerm] | None = None
+
+
+class PodAffinityTerm(KubernetesModel):
+    topology_key: str
+    label_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    namespaces: list[str] | None = None
+    match_label_keys: list[str] | None = None
+    mismatch_label_keys: list[str] | None = None
+
+    @field_validator("topology_key")
+    @classmethod
+    def _topology(cls, value: str) -> str:
+        return check_label_key(value, "topology key")
+
+
+class WeightedPodAffinityTerm(KubernetesModel):
+    weight: int = Field(ge=1, le=100)
+    pod_affinity_term: PodAffinityTerm
+
+
+class PodAffinity(KubernetesModel):
+    required_during_scheduling_ignored_during_execution: list[PodAffinityTerm] | None = None
+    preferred_during_scheduling_ignored_during_execution: list[WeightedPodAffinityTerm] | None = None
+
+
+class PodAntiAffinity(PodAffinity):
+    pass
+
+
+class Affinity(KubernetesModel):
+    node_affinity: NodeAffinity | None = None
+    pod_affinity: PodAffinity | None = None
+    pod_anti_affinity: PodAntiAffinity | None = None

@@ -251,6 +251,94 @@ def with_mount(path: str, **data: Any) -> FlinkSpecError:
         ({"tolerations": [{"key": "bad key", "operator": "Exists"}]}, "pod.tolerations[0].key", "taint key"),
         ({"tolerations": [{"key": "a", "operater": "Exists"}]}, "pod.tolerations[0].operater", "spelling"),
         ({"affinity": {"nodeAfinity": {}}}, "pod.affinity.nodeAfinity", "spelling"),
+        (
+            {
+                "affinity": {
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {
+                            "nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In"}]}]
+                        }
+                    }
+                }
+            },
+            "pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+            ".matchExpressions[0]",
+            "needs values",
+        ),
+        (
+            {
+                "affinity": {
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": []}
+                    }
+                }
+            },
+            "pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+            "at least 1",
+        ),
+        (
+            {
+                "affinity": {
+                    "podAntiAffinity": {
+                        "preferredDuringSchedulingIgnoredDuringExecution": [
+                            {"weight": 0, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname"}}
+                        ]
+                    }
+                }
+            },
+            "pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+            "raise it",
+        ),
+        (
+            {
+                "affinity": {
+                    "podAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": [
+                            {
+                                "labelSelector": {
+                                    "matchExpressions": [
+                                        {"key": "app", "operator": "Exists", "values": ["x"]}
+                                    ]
+                                },
+                                "topologyKey": "zone",
+                            }
+                        ]
+                    }
+                }
+            },
+            "pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector"
+            ".matchExpressions[0]",
+            "takes no values",
+        ),
+        (
+            {
+                "affinity": {
+                    "podAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": [
+                            {"labelSelector": {"matchLabels": {"app": "x"}}}
+                        ]
+                    }
+                }
+            },
+            "pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey",
+            "set it",
+        ),
+        (
+            {
+                "affinity": {
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {
+                            "nodeSelectorTerms": [
+                                {"matchExpressions": [{"key": "cpus", "operator": "Gt", "values": ["many"]}]}
+                            ]
+                        }
+                    }
+                }
+            },
+            "pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+            ".matchExpressions[0]",
+            "one whole number",
+        ),
         ({"affinity": {"nodeAffinity": []}}, "pod.affinity.nodeAffinity", "mapping"),
         ({"imagePullSecrets": ["-registry"]}, "pod.imagePullSecrets", "DNS subdomain"),
         ({"imagePullSecrets": ["r" * 254]}, "pod.imagePullSecrets", "at most 253"),
@@ -311,6 +399,49 @@ def test_entries_kubernetes_would_refuse_are_refused(pod: Obj, path: str, words:
             ]
         },
         {"nodeSelector": {"kubernetes.io/arch": "amd64", "empty": ""}},
+        {
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {
+                                "matchExpressions": [
+                                    {"key": "pool", "operator": "In", "values": ["flink"]},
+                                    {"key": "cpus", "operator": "Gt", "values": ["4"]},
+                                ]
+                            },
+                            {
+                                "matchFields": [
+                                    {"key": "metadata.name", "operator": "NotIn", "values": ["n1"]}
+                                ]
+                            },
+                        ]
+                    },
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 100,
+                            "preference": {
+                                "matchExpressions": [{"key": "example.com/ssd", "operator": "Exists"}]
+                            },
+                        }
+                    ],
+                },
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 1,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "matchLabelKeys": ["pod-template-hash"],
+                                "labelSelector": {"matchLabels": {"app": "other"}},
+                                "namespaceSelector": {},
+                                "namespaces": ["other"],
+                            },
+                        }
+                    ]
+                },
+            }
+        },
     ],
 )
 def test_what_kubernetes_takes_is_taken_unchanged(pod: Obj) -> None:
@@ -325,6 +456,9 @@ def test_what_kubernetes_takes_is_taken_unchanged(pod: Obj) -> None:
             assert entry in container["env"]
         for mount in pod.get("volumeMounts", []):
             assert mount in container["volumeMounts"]
+        for key in ("affinity", "tolerations", "nodeSelector", "serviceAccountName"):
+            if key in pod:
+                assert template["spec"][key] == pod[key]
 
 
 def test_claim_and_secret_names_are_dns_subdomains() -> None:
@@ -367,10 +501,27 @@ def test_the_models_know_exactly_the_fields_of_kubernetes_types() -> None:
         "KeyToPath": kubernetes_types.KeyToPath,
         "Toleration": kubernetes_types.Toleration,
         "Affinity": kubernetes_types.Affinity,
+        "NodeAffinity": kubernetes_types.NodeAffinity,
+        "NodeSelector": kubernetes_types.NodeSelector,
+        "NodeSelectorTerm": kubernetes_types.NodeSelectorTerm,
+        "NodeSelectorRequirement": kubernetes_types.NodeSelectorRequirement,
+        "PreferredSchedulingTerm": kubernetes_types.PreferredSchedulingTerm,
+        "PodAffinity": kubernetes_types.PodAffinity,
+        "PodAntiAffinity": kubernetes_types.PodAntiAffinity,
+        "PodAffinityTerm": kubernetes_types.PodAffinityTerm,
+        "WeightedPodAffinityTerm": kubernetes_types.WeightedPodAffinityTerm,
     }
-    for name, model in models.items():
+    meta = {
+        "LabelSelector": kubernetes_types.LabelSelector,
+        "LabelSelectorRequirement": kubernetes_types.LabelSelectorRequirement,
+    }
+    named = {f"io.k8s.api.core.v1.{n}": m for n, m in models.items()}
+    named |= {f"io.k8s.apimachinery.pkg.apis.meta.v1.{n}": m for n, m in meta.items()}
+    for name, model in named.items():
         fields = {info.alias or key for key, info in model.model_fields.items()}
-        assert fields == set(types[f"io.k8s.api.core.v1.{name}"]["properties"]), name
+        assert fields == set(types[name]["properties"]), name
+        required = {info.alias or key for key, info in model.model_fields.items() if info.is_required()}
+        assert set(types[name].get("required", [])) <= required, name
     assert kubernetes_types.volume_sources() == sorted(
         set(types["io.k8s.api.core.v1.Volume"]["properties"]) - {"name"}
     )
