@@ -55,6 +55,11 @@ PLUGIN_VOLUME_PREFIX = "flink-plugin-"
 
 NATIVE_MAIN_CONTAINER = "flink-main-container"
 FETCH_JAR_CONTAINER = "fetch-jar"
+REST_PORT_NAME = "rest"
+# Native mode: the JobManager's port names Flink's own client gives (the internal Service's
+# target ports); standalone pods name theirs after ``spec.Ports``' keys (rpc, blob).
+NATIVE_RPC_PORT_NAME = "jobmanager-rpc"
+NATIVE_BLOB_PORT_NAME = "blobserver"
 METRICS_PORT_NAME = "metrics"
 """The container port of Flink's Prometheus reporter; PodMonitors and Services name it."""
 

@@ -34,15 +34,18 @@ from .layout import (
     METRICS_PORT_NAME,
     NATIVE_ARTIFACTS_DIR,
     NATIVE_ARTIFACTS_VOLUME,
+    NATIVE_BLOB_PORT_NAME,
     NATIVE_CONFIG_VOLUME,
     NATIVE_ENTRYPOINT,
     NATIVE_MAIN_CONTAINER,
     NATIVE_POD_IP_ENV,
     NATIVE_POD_TEMPLATE_VOLUME,
+    NATIVE_RPC_PORT_NAME,
     PLUGIN_VOLUME_PREFIX,
     PLUGINS_DIR,
     PLUGINS_ENV,
     POD_TEMPLATE_DIR,
+    REST_PORT_NAME,
     STANDALONE_POD_IP_ENV,
     TMP_DIR,
     TMP_VOLUME,
@@ -122,7 +125,11 @@ def flink_run_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]:
 def native_jobmanager_role(spec: FlinkClusterSpec) -> ProcessRole:
     """The JobManager as Flink's native client starts it: the image's entrypoint running
     ``kubernetes-jobmanager.sh kubernetes-session|kubernetes-application`` through bash."""
-    ports = (("rest", spec.ports.rest), ("jobmanager-rpc", spec.ports.rpc), ("blobserver", spec.ports.blob))
+    ports = (
+        (REST_PORT_NAME, spec.ports.rest),
+        (NATIVE_RPC_PORT_NAME, spec.ports.rpc),
+        (NATIVE_BLOB_PORT_NAME, spec.ports.blob),
+    )
     return ProcessRole(
         component="jobmanager",
         args=("bash", "-c", f"kubernetes-jobmanager.sh kubernetes-{spec.mode}"),
