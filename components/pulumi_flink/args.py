@@ -152,17 +152,22 @@ class Rest(TypedDict, total=False):
 class PodOptions(TypedDict, total=False):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
-Entries are plain Kubernetes objects in their YAML form (camelCase keys)
-and reach the pod spec unchanged. Defaults: none of each; the pods run as the image's
-non-root ``flink`` user (9999) with a read-only root filesystem."""
+Entries are plain Kubernetes objects in their YAML form (camelCase keys), checked as the
+API server checks them (``kubernetes_types``), and reach the pod spec unchanged.
+Defaults: none of each; the pods run as the image's non-root ``flink`` user (9999) with a
+read-only root filesystem."""
 
     env: list[dict[str, Any]]
-    """Extra container env entries (``name`` and ``value`` or ``valueFrom``)."""
+    """Extra container env entries (``name`` and ``value`` or ``valueFrom``). Names the library
+sets in the same pods (e.g. ``POD_IP`` under HA) are refused."""
     volumes: list[dict[str, Any]]
-    """Extra pod volumes; mount them with ``volumeMounts``."""
+    """Extra pod volumes (a ``name`` and one source); mount them with ``volumeMounts``. The
+library's own volume names are refused."""
     volume_mounts: list[dict[str, Any]]
-    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``).
-``/opt/flink/conf``, the pod template's directory and ``/tmp`` are the library's."""
+    """Extra mounts in the Flink container (``name`` of a volume and an absolute ``mountPath``).
+A path at, under or above one the library mounts for the spec (``/opt/flink/conf``,
+``/tmp``, ``/opt/flink/log``, and as the spec needs them the pod template's directory,
+``/opt/flink/usrlib``, ``/opt/flink/artifacts``, ``/flink-ha``, plugin directories) is refused."""
     node_selector: dict[str, str]
     """Node labels a Flink pod's node must carry."""
     tolerations: list[dict[str, Any]]

@@ -66,6 +66,16 @@ class FlinkSpecError(pulumi.RunError, ValueError):
         return FlinkSpecError([p.prefixed(prefix) for p in self.problems])
 
 
+FIX_SEPARATOR = " Fix: "
+"""Between the message and the fix in a validator's ValueError (``fix_error``); the spec's
+error conversion splits them there into a Problem."""
+
+
+def fix_error(message: str, fix: str) -> ValueError:
+    """What a pydantic validator raises: a message and its fix, as one Problem."""
+    return ValueError(f"{message}{FIX_SEPARATOR}{fix}")
+
+
 def raise_if_any(problems: Iterable[Problem]) -> None:
     collected = list(problems)
     if collected:

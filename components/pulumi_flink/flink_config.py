@@ -15,24 +15,11 @@ from functools import cache
 import yaml
 
 from .flink_options import flink_options
+from .layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
 from .spec import ConfigValue, FlinkClusterSpec, JobSpec
 from .text import whole_string
 from .versions import FlinkVersion
 
-CONF_DIR = "/opt/flink/conf"
-# Where a Flink container writes: its root filesystem is read-only (pod.readOnlyRootFilesystem),
-# so the library mounts an emptyDir at each (pods.writable_dirs). Flink's defaults already
-# land there, on every version, so the configuration names none of them:
-# - TMP_DIR is the JVM's java.io.tmpdir, the default of io.tmp.dirs, and through it of
-#   web.tmpdir (uploaded jars), blob.storage.directory, process.working-dir (the JobManager's
-#   and the TaskManager's working directories: the TaskManager's holds local state
-#   (taskmanager.state.local.root-dirs), RocksDB's and ForSt's instance directories and
-#   spilled data), env.pid.dir (flink-console.sh's pid file), the JVM's hsperfdata, and
-#   native libraries unpacked at run time (RocksDB, Netty).
-# - LOG_DIR is env.log.dir's default: log files, if a log4j configuration writes any (the
-#   library's logs to stdout only), and the .out/.err files with STD_REDIRECT_TO_FILE.
-TMP_DIR = "/tmp"
-LOG_DIR = "/opt/flink/log"
 # Flink options naming local directories a process writes to, with their defaults. A value
 # given in flinkConfiguration, under any name the version reads the option by
 # (local_dir_names), must lie on a writable volume when the root filesystem is read-only
@@ -55,9 +42,6 @@ LOCAL_DIR_KEYS: dict[str, str] = {
 LOG4J_CONSOLE_FILE = "log4j-console.properties"
 # What bin/flink (the CLI: per-job mode's client, or `kubectl exec ... flink list`) reads.
 LOG4J_CLI_FILE = "log4j-cli.properties"
-# Native mode: where Flink's JobManager reads the TaskManager pod template (a fixed path;
-# it ignores kubernetes.pod-template-file.taskmanager at runtime).
-POD_TEMPLATE_DIR = "/opt/flink/pod-template"
 TASKMANAGER_POD_TEMPLATE_FILE = "taskmanager-pod-template.yaml"
 
 # A value in the rendered configuration: the user's kinds, or a list (Flink's LIST options).
@@ -541,3 +525,14 @@ def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> R
         values=values,
         files=_config_files(spec, file_name, text),
     )
+
+
+HA_ID_RANDOM_BYTES = 4
+"""An HA cluster id without ``highAvailability.clusterId`` is ``<name>-<hex of these bytes>``
+(``ha.FlinkHighAvailability`` draws them)."""
+
+
+def placeholder_ha_cluster_id(spec: FlinkClusterSpec) -> str:
+    """An HA cluster id as long as the one ``spec``'s cluster will get, for checks that run
+    before the real one is drawn (the sizes of the objects that carry it)."""
+    return spec.high_availability.cluster_id or f"{spec.name}-{'0' * 2 * HA_ID_RANDOM_BYTES}"

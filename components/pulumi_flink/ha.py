@@ -19,6 +19,16 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
+from .flink_config import HA_ID_RANDOM_BYTES
+from .layout import (
+    ETCD_DATA_DIR,
+    STORE_DATA_VOLUME,
+    STORE_TMP_DIR,
+    STORE_TMP_VOLUME,
+    ZOOKEEPER_CONF_DIR,
+    ZOOKEEPER_CONFIG_VOLUME,
+    ZOOKEEPER_DATA_DIR,
+)
 from .meta import TYPE_PREFIX, ensure_valid, object_labels, object_metadata, wire
 from .naming import selector_labels
 from .pods import (
@@ -37,19 +47,12 @@ from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
 ZOOKEEPER_COMPONENT = "zookeeper"
 ZOOKEEPER_PEER_PORT = 2888
 ZOOKEEPER_ELECTION_PORT = 3888
-ZOOKEEPER_CONF_DIR = "/conf"
-ZOOKEEPER_DATA_DIR = "/data"
 # The stores run as this user, not root (the official zookeeper image's own user); the
 # data volumes are group-writable for it (fsGroup). The etcd image runs as root unless told
 # and needs only its data dir writable, so it runs as this user too.
 STORE_UID = 1000
 # zetcd keeps nothing on disk (sessions live in etcd): 'nobody'.
 ZETCD_UID = 65534
-# The ZooKeeper JVM's temporary files (hsperfdata, java.io.tmpdir): its only write beside
-# the data volume, as the root filesystem is read-only. zkServer.sh start-foreground logs to
-# the console (the ConfigMap's logback.xml); the image's /logs stays unused.
-STORE_TMP_VOLUME = "tmp"
-STORE_TMP_DIR = "/tmp"
 
 Obj = dict[str, Any]
 
@@ -138,7 +141,7 @@ def store_statefulset_spec(
     where the container mounts an emptyDir there)."""
     selector = selector_labels(spec.name, component)
     claim: Obj = {
-        "metadata": {"name": "data"},
+        "metadata": {"name": STORE_DATA_VOLUME},
         "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": store.storage}}},
     }
     if store.storage_class_name:
@@ -148,7 +151,9 @@ def store_statefulset_spec(
         "image": store.image,
         "imagePullPolicy": spec.image_pull_policy,
         "resources": container_resources(Resources(cpu=store.cpu, memory=store.memory)),
-        "volumeMounts": [*container.get("volumeMounts", []), {"name": "data", "mountPath": data_dir}],
+        "volumeMounts": [
+            *container.get("volumeMounts", []), {"name": STORE_DATA_VOLUME, "mountPath": data_dir}
+        ],
     }
     container["securityContext"] = container_security_context(read_only_root_filesystem=True)
     pod: Obj = {
@@ -226,7 +231,7 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
             {"name": "election", "containerPort": ZOOKEEPER_ELECTION_PORT, "protocol": "TCP"},
         ],
         "volumeMounts": [
-            {"name": "config", "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True},
+            {"name": ZOOKEEPER_CONFIG_VOLUME, "mountPath": ZOOKEEPER_CONF_DIR, "readOnly": True},
             {"name": STORE_TMP_VOLUME, "mountPath": STORE_TMP_DIR},
         ],
         **zookeeper_probes(),
@@ -242,7 +247,7 @@ def zookeeper_statefulset_spec(spec: FlinkClusterSpec) -> Obj:
         container,
         ZOOKEEPER_DATA_DIR,
         volumes=[
-            {"name": "config", "configMap": {"name": names.zookeeper}},
+            {"name": ZOOKEEPER_CONFIG_VOLUME, "configMap": {"name": names.zookeeper}},
             {"name": STORE_TMP_VOLUME, "emptyDir": {}},
         ],
     )
@@ -367,7 +372,6 @@ ETCD_COMPONENT = "etcd"
 ZETCD_COMPONENT = "zetcd"
 ETCD_CLIENT_PORT = 2379
 ETCD_PEER_PORT = 2380
-ETCD_DATA_DIR = "/var/run/etcd"
 # A stateless proxy in Go: a quarter CPU and 256Mi.
 ZETCD_RESOURCES = Resources(cpu="250m", memory="256Mi")
 
@@ -582,7 +586,7 @@ class FlinkHighAvailability(pulumi.ComponentResource):
         else:
             incarnation = random.RandomId(
                 f"{name}-cluster-id",
-                byte_length=4,
+                byte_length=HA_ID_RANDOM_BYTES,
                 keepers={"cluster": spec.name, "namespace": spec.namespace, "store": ha.type},
                 opts=child,
             )

@@ -22,10 +22,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .layout import METRICS_PORT_NAME
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import selector_labels
 from .network import FLINK_COMPONENTS, flink_pods
-from .pods import METRICS_PORT_NAME
 from .spec import FlinkClusterSpec
 
 Obj = dict[str, Any]

@@ -163,6 +163,25 @@ def _field_data(value: Any, annotation: Any) -> Any:
         return int(value)
     if isinstance(value, Mapping) and get_origin(annotation) is dict and _is_config_value(annotation):
         return {key: _config_value(item) for key, item in value.items()}
+    if _holds_any(annotation):
+        return _kubernetes_numbers(value)
+    return value
+
+
+def _holds_any(annotation: Any) -> bool:
+    """A field of plain Kubernetes YAML (``dict[str, Any]``, lists of them): the pod hooks."""
+    return annotation is Any or any(_holds_any(arg) for arg in get_args(annotation))
+
+
+def _kubernetes_numbers(value: Any) -> Any:
+    """Whole numbers in Kubernetes YAML are ints again (a toleration's seconds, an affinity
+    weight, a file mode): Kubernetes' types hold no floats, and its checks want ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: _kubernetes_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_kubernetes_numbers(item) for item in value]
     return value
 
 

@@ -13,41 +13,57 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from .flink_config import (
-    CONF_DIR,
-    LOG_DIR,
-    POD_TEMPLATE_DIR,
     TASKMANAGER_POD_TEMPLATE_FILE,
-    TMP_DIR,
     RenderedConfig,
     fixed_job_id,
+    placeholder_ha_cluster_id,
+    render_config,
+)
+from .layout import (
+    CONF_DIR,
+    CONFIG_VOLUME,
+    FETCH_JAR_CONTAINER,
+    HA_STORAGE_MOUNT,
+    HA_STORAGE_VOLUME,
+    LOG_DIR,
+    LOG_POD_NAME_ENV,
+    LOG_VOLUME,
+    METRICS_PORT_NAME,
+    NATIVE_ARTIFACTS_DIR,
+    NATIVE_ARTIFACTS_VOLUME,
+    NATIVE_BLOB_PORT_NAME,
+    NATIVE_CONFIG_VOLUME,
+    NATIVE_ENTRYPOINT,
+    NATIVE_MAIN_CONTAINER,
+    NATIVE_POD_IP_ENV,
+    NATIVE_POD_TEMPLATE_VOLUME,
+    NATIVE_RPC_PORT_NAME,
+    PLUGIN_VOLUME_PREFIX,
+    PLUGINS_DIR,
+    PLUGINS_ENV,
+    POD_TEMPLATE_DIR,
+    REST_PORT_NAME,
+    STANDALONE_POD_IP_ENV,
+    TMP_DIR,
+    TMP_VOLUME,
+    USRLIB_DIR,
+    USRLIB_VOLUME,
 )
 from .meta import object_labels
 from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, selector_labels
-from .spec import HA_STORAGE_MOUNT, USRLIB_DIR, FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
+from .spec import FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
 from .validation import filesystem_plugin, rest_ssl_enabled
-
-CONFIG_VOLUME = "flink-config"
-# Native mode uses the names Flink's own client gives (see tests/flink/test_native_factories.py).
-NATIVE_MAIN_CONTAINER = "flink-main-container"
-NATIVE_CONFIG_VOLUME = "flink-config-volume"
-NATIVE_POD_TEMPLATE_VOLUME = "pod-template-volume"
-NATIVE_ARTIFACTS_VOLUME = "user-artifacts-volume"
-NATIVE_ARTIFACTS_DIR = "/opt/flink/artifacts"
-NATIVE_ENTRYPOINT = "/docker-entrypoint.sh"
 
 
 def _pod_ip_env(name: str) -> Obj:
     return {"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}}
 
 
-# Flink's native JobManager advertises this address when high availability is on.
-POD_IP_ENV = _pod_ip_env("_POD_IP_ADDRESS")
-# A standalone JobManager under HA: its args pass $(POD_IP) as the host to advertise.
-POD_IP_ENV_STANDALONE = _pod_ip_env("POD_IP")
-HA_STORAGE_VOLUME = "ha-storage"
-USRLIB_VOLUME = "usrlib"
-FETCH_JAR_CONTAINER = "fetch-jar"
+POD_IP_ENV = _pod_ip_env(NATIVE_POD_IP_ENV)
+POD_IP_ENV_STANDALONE = _pod_ip_env(STANDALONE_POD_IP_ENV)
 SUBMITTER_COMPONENT = "submitter"
 # The client of a per-job cluster: `flink run` runs the job's main() in this JVM.
 SUBMITTER_RESOURCES = Resources(cpu="500m", memory="1Gi")
@@ -109,7 +125,11 @@ def flink_run_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]:
 def native_jobmanager_role(spec: FlinkClusterSpec) -> ProcessRole:
     """The JobManager as Flink's native client starts it: the image's entrypoint running
     ``kubernetes-jobmanager.sh kubernetes-session|kubernetes-application`` through bash."""
-    ports = (("rest", spec.ports.rest), ("jobmanager-rpc", spec.ports.rpc), ("blobserver", spec.ports.blob))
+    ports = (
+        (REST_PORT_NAME, spec.ports.rest),
+        (NATIVE_RPC_PORT_NAME, spec.ports.rpc),
+        (NATIVE_BLOB_PORT_NAME, spec.ports.blob),
+    )
     return ProcessRole(
         component="jobmanager",
         args=("bash", "-c", f"kubernetes-jobmanager.sh kubernetes-{spec.mode}"),
@@ -443,14 +463,9 @@ def add_spread(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
 
 # --- security: not root, no privileges, writable only where Flink writes ------------------
 
-TMP_VOLUME = "flink-tmp"
-LOG_VOLUME = "flink-log"
 WRITABLE_DIRS = ((TMP_DIR, TMP_VOLUME), (LOG_DIR, LOG_VOLUME))
 """(mount path, emptyDir volume) in every Flink container; what Flink keeps in each: see
 ``flink_config.TMP_DIR``. Plugin directories come on top (``writable_dirs``)."""
-PLUGINS_DIR = "/opt/flink/plugins"
-PLUGINS_ENV = "ENABLE_BUILT_IN_PLUGINS"
-PLUGIN_VOLUME_PREFIX = "flink-plugin-"
 
 
 def pod_security_context(run_as_user: int, run_as_group: int, fs_group: int | None) -> Obj:
@@ -524,11 +539,7 @@ def apply_security_context(pod: Obj, spec: FlinkClusterSpec) -> Obj:
 
 # --- observability: the metrics port, and the log files' volume ----------------------------
 
-METRICS_PORT_NAME = "metrics"
-"""The container port of Flink's Prometheus reporter; PodMonitors and Services name it."""
 METRICS_COMPONENTS = ("jobmanager", "taskmanager")
-LOG_POD_NAME_ENV = "FLINK_POD_NAME"
-"""logging.volumeClaim: the pod's name, the directory its log files go to on the claim."""
 
 
 def add_metrics_port(pod: Obj, spec: FlinkClusterSpec, component: str) -> Obj:
@@ -671,5 +682,72 @@ def add_ha_storage(pod: Obj, spec: FlinkClusterSpec) -> Obj:
         container["envFrom"] = [*container.get("envFrom", []), {"secretRef": {"name": ha.credentials_secret}}]
     plugin = filesystem_plugin(spec)
     if plugin is not None:
-        container["env"] = [*container.get("env", []), {"name": "ENABLE_BUILT_IN_PLUGINS", "value": plugin}]
+        container["env"] = [*container.get("env", []), {"name": PLUGINS_ENV, "value": plugin}]
     return pod
+
+
+# --- what the library builds, for the checks that run before anything is registered --------
+
+
+def planned_pod_templates(spec: FlinkClusterSpec) -> list[tuple[str, Obj]]:
+    """(what, pod template) of every Flink pod the library builds for ``spec``: the
+    JobManager's, the TaskManagers' (native: the pod template Flink starts them from) and, per
+    job, the submitter's; in per-job mode those of every job's cluster. The HA cluster id is a
+    placeholder of the real one's length (``placeholder_ha_cluster_id``)."""
+    per_job = spec.mode == "per-job"
+    clusters = [(spec.job_cluster(job), job) for job in spec.jobs] if per_job else [(spec, None)]
+    templates: list[tuple[str, Obj]] = []
+    for cluster, job in clusters:
+        config = render_config(cluster, placeholder_ha_cluster_id(cluster))
+        account = cluster.service_account_name
+
+        def template(role: ProcessRole) -> Obj:
+            return flink_pod_template(cluster, role, config, account, False)  # noqa: B023 - used at once
+
+        templates.append((f"{cluster.name} JobManager", template(jobmanager_role(cluster, job))))
+        if cluster.native:
+            templates.append((f"{cluster.name} TaskManager pod template", taskmanager_pod_template(cluster)))
+        else:
+            templates.append((f"{cluster.name} TaskManager", template(taskmanager_role(cluster))))
+        if job is not None:
+            templates.append((f"{cluster.name} submitter", template(submitter_role(cluster, job))))
+    return templates
+
+
+@dataclass(frozen=True)
+class LibraryLayout:
+    """What the library itself puts into the Flink containers of one spec: the names and
+    paths a user's pod hooks must leave alone."""
+
+    volumes: frozenset[str]
+    mount_paths: frozenset[str]
+    env: frozenset[str]
+
+
+def _flink_containers(templates: list[tuple[str, Obj]]) -> list[Obj]:
+    return [container for _, template in templates for container in template["spec"]["containers"]]
+
+
+def library_layout(spec: FlinkClusterSpec) -> LibraryLayout:
+    """Built, not listed: the pods of ``spec`` without the user's volumes, mounts and env.
+    Volumes and mounts are read from pods that keep the user's env, since the plugins it
+    enables (``ENABLE_BUILT_IN_PLUGINS``) get a directory and a volume of the library's."""
+
+    def built(**cleared: list[Obj]) -> list[tuple[str, Obj]]:
+        pod = spec.pod.model_copy(update={"volumes": [], "volume_mounts": [], **cleared})
+        return planned_pod_templates(spec.model_copy(update={"pod": pod}))
+
+    with_env = built()
+    without_env = built(env=[]) if spec.pod.env else with_env
+    return LibraryLayout(
+        volumes=frozenset(v["name"] for _, t in with_env for v in t["spec"].get("volumes", [])),
+        mount_paths=frozenset(
+            m["mountPath"] for c in _flink_containers(with_env) for m in c.get("volumeMounts", [])
+        ),
+        env=frozenset(e["name"] for c in _flink_containers(without_env) for e in c.get("env", [])),
+    )
+
+
+def pod_template_file(template: Obj) -> str:
+    """The native TaskManager pod template as the file Flink reads."""
+    return yaml.safe_dump(template, sort_keys=True, default_flow_style=False)

@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .layout import NATIVE_BLOB_PORT_NAME, NATIVE_RPC_PORT_NAME, REST_PORT_NAME
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
 from .naming import selector_labels
 from .spec import FlinkClusterSpec
@@ -18,7 +19,7 @@ def internal_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:
     Native: headless, as Flink's client makes it, so the name resolves to the JobManager
     pod itself, and with Flink's port names.
     """
-    rpc, blob = ("jobmanager-rpc", "blobserver") if spec.native else ("rpc", "blob")
+    rpc, blob = (NATIVE_RPC_PORT_NAME, NATIVE_BLOB_PORT_NAME) if spec.native else ("rpc", "blob")
     service: dict[str, Any] = {
         "type": "ClusterIP",
         "selector": selector_labels(spec.name, "jobmanager"),
@@ -33,7 +34,9 @@ def internal_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:
 
 
 def rest_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:
-    port: dict[str, Any] = {"name": "rest", "port": spec.ports.rest, "targetPort": "rest", "protocol": "TCP"}
+    port: dict[str, Any] = {
+        "name": REST_PORT_NAME, "port": spec.ports.rest, "targetPort": REST_PORT_NAME, "protocol": "TCP"
+    }
     if spec.rest.node_port is not None:
         port["nodePort"] = spec.rest.node_port
     return {

@@ -17,7 +17,19 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from .errors import FlinkSpecError, Problem
+from .errors import FIX_SEPARATOR, FlinkSpecError, Problem, fix_error
+from .kubernetes_types import (
+    Affinity,
+    EnvVar,
+    Toleration,
+    Volume,
+    VolumeMount,
+    check_dns_subdomain,
+    check_label_key,
+    check_label_value,
+    normal_path,
+)
+from .layout import USRLIB_DIR
 from .naming import PART_OF_LABEL, ClusterNames
 from .quantities import cpu_millicores, memory_mebibytes
 from .text import check_no_control_characters, control_characters, whole_string
@@ -192,7 +204,7 @@ def spec_error_from_pydantic(exc: ValidationError) -> FlinkSpecError:
         fix = _TYPE_FIXES.get(err["type"], "")
         if err["type"] == "value_error":
             message = message.removeprefix("Value error, ")
-            message, _, fix = message.partition(" Fix: ")
+            message, _, fix = message.partition(FIX_SEPARATOR)
         elif err["type"] == "extra_forbidden":
             message = "unknown key"
         problems.append(Problem(format_loc(loc), message, fix))
@@ -200,7 +212,7 @@ def spec_error_from_pydantic(exc: ValidationError) -> FlinkSpecError:
 
 
 def _fix(message: str, fix: str) -> ValueError:
-    return ValueError(f"{message} Fix: {fix}")
+    return fix_error(message, fix)
 
 
 class Resources(SpecModel):
@@ -311,18 +323,23 @@ class RestSpec(SpecModel):
 class PodOptions(SpecModel):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
-    Entries are plain Kubernetes objects in their YAML form (camelCase keys)
-    and reach the pod spec unchanged. Defaults: none of each; the pods run as the image's
-    non-root ``flink`` user (9999) with a read-only root filesystem.
+    Entries are plain Kubernetes objects in their YAML form (camelCase keys), checked as the
+    API server checks them (``kubernetes_types``), and reach the pod spec unchanged.
+    Defaults: none of each; the pods run as the image's non-root ``flink`` user (9999) with a
+    read-only root filesystem.
     """
 
     env: list[dict[str, Any]] = []
-    """Extra container env entries (``name`` and ``value`` or ``valueFrom``)."""
+    """Extra container env entries (``name`` and ``value`` or ``valueFrom``). Names the library
+    sets in the same pods (e.g. ``POD_IP`` under HA) are refused."""
     volumes: list[dict[str, Any]] = []
-    """Extra pod volumes; mount them with ``volumeMounts``."""
+    """Extra pod volumes (a ``name`` and one source); mount them with ``volumeMounts``. The
+    library's own volume names are refused."""
     volume_mounts: list[dict[str, Any]] = []
-    """Extra mounts in the Flink container (``name`` of a volume and ``mountPath``).
-    ``/opt/flink/conf``, the pod template's directory and ``/tmp`` are the library's."""
+    """Extra mounts in the Flink container (``name`` of a volume and an absolute ``mountPath``).
+    A path at, under or above one the library mounts for the spec (``/opt/flink/conf``,
+    ``/tmp``, ``/opt/flink/log``, and as the spec needs them the pod template's directory,
+    ``/opt/flink/usrlib``, ``/opt/flink/artifacts``, ``/flink-ha``, plugin directories) is refused."""
     node_selector: dict[str, str] = {}
     """Node labels a Flink pod's node must carry."""
     tolerations: list[dict[str, Any]] = []
@@ -380,38 +397,72 @@ class PodOptions(SpecModel):
             )
         return value
 
-    @field_validator("env", "volumes")
+    @field_validator("env")
     @classmethod
-    def _named(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        _require_keys(value, ("name",))
+    def _env(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _check_entries(value, EnvVar)
+        _require_unique(value, "name")
+        return value
+
+    @field_validator("volumes")
+    @classmethod
+    def _volumes(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _check_entries(value, Volume)
         _require_unique(value, "name")
         return value
 
     @field_validator("volume_mounts")
     @classmethod
     def _mounts(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        _require_keys(value, ("name", "mountPath"))
-        _require_unique(value, "mountPath")
+        _check_entries(value, VolumeMount)
+        # The container runtime mounts '/data' and '/data/' at one place.
+        _require_unique([{"mountPath": normal_path(m["mountPath"])} for m in value], "mountPath")
+        return value
+
+    @field_validator("tolerations")
+    @classmethod
+    def _tolerations(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        _check_entries(value, Toleration)
+        return value
+
+    @field_validator("affinity")
+    @classmethod
+    def _affinity(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            _check_entries([value], Affinity, indexed=False)
+        return value
+
+    @field_validator("node_selector")
+    @classmethod
+    def _node_selector(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, label in value.items():
+            check_label_key(key, "node label key")
+            check_label_value(label, "node label value")
         return value
 
     @field_validator("image_pull_secrets")
     @classmethod
     def _pull_secrets(cls, value: list[str]) -> list[str]:
         for name in value:
-            _check_dns1123(name, "Secret name")
+            check_dns_subdomain(name, "Secret name")
         return value
 
     @field_validator("service_account_name")
     @classmethod
     def _service_account(cls, value: str | None) -> str | None:
-        return value if value is None else _check_dns1123(value, "ServiceAccount name")
+        return value if value is None else check_dns_subdomain(value, "ServiceAccount name")
 
 
-def _require_keys(entries: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+def _check_entries(entries: list[dict[str, Any]], model: type[BaseModel], indexed: bool = True) -> None:
+    """Each entry as the Kubernetes type ``model``; every problem at once, under its index."""
+    problems: list[Problem] = []
     for index, entry in enumerate(entries):
-        for key in keys:
-            if not isinstance(entry.get(key), str) or not entry[key]:
-                raise _fix(f"entry [{index}] has no {key!r}.", f"give every entry a {key!r}")
+        try:
+            model.model_validate(entry)
+        except ValidationError as exc:
+            problems += spec_error_from_pydantic(exc).prefixed(f"[{index}]" if indexed else "").problems
+    if problems:
+        raise FlinkSpecError(problems)
 
 
 def _require_unique(entries: list[dict[str, Any]], key: str) -> None:
@@ -452,8 +503,6 @@ def _check_lines(values: list[str], what: str) -> list[str]:
         check_no_control_characters(value, f"{what} [{index}]")
     return values
 
-
-USRLIB_DIR = "/opt/flink/usrlib"
 DEFAULT_JAR_FETCH_IMAGE = "curlimages/curl:8.11.1"
 _JOB_ID = whole_string(r"[0-9a-f]{32}")
 _JAVA_CLASS = whole_string(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
@@ -582,7 +631,6 @@ class PerJobSpec(JobSpec):
 
 Mode = Literal["session", "application", "per-job"]
 
-HA_STORAGE_MOUNT = "/flink-ha"
 ZOOKEEPER_CLIENT_PORT = 2181
 OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3p://", "gs://", "abfs://", "abfss://", "wasbs://", "oss://", "hdfs://")
 # A quorum entry: host:port, spaces around it allowed (ZooKeeper trims them).
@@ -764,7 +812,8 @@ class HighAvailabilitySpec(SpecModel):
     @field_validator("volume_claim", "credentials_secret")
     @classmethod
     def _object_name(cls, value: str | None) -> str | None:
-        return value if value is None else _check_dns1123(value, "object name")
+        # Claim and Secret names are DNS subdomains to Kubernetes (dots allowed, 253 long).
+        return value if value is None else check_dns_subdomain(value, "object name")
 
     @field_validator("path_root")
     @classmethod

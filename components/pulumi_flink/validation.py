@@ -14,47 +14,43 @@ from collections.abc import Mapping
 from .credentials import holds_private_key, is_credential_env, jvm_option_credential, option_credential
 from .errors import Problem
 from .flink_config import (
-    CONF_DIR,
-    LOG_DIR,
-    POD_TEMPLATE_DIR,
     PROMETHEUS_MANAGED_KEYS,
     PROMETHEUS_REPORTER,
     PROMETHEUS_REPORTER_CLASS,
     PROMETHEUS_REPORTER_FACTORY,
-    TMP_DIR,
+    TASKMANAGER_POD_TEMPLATE_FILE,
     local_dir_names,
     managed_names,
+    placeholder_ha_cluster_id,
+    render_config,
+)
+from .kubernetes_types import (
+    MAX_ANNOTATIONS_BYTES,
+    MAX_CONFIG_MAP_BYTES,
+    annotations_bytes,
+    config_map_bytes,
+    normal_path,
+    path_overlaps,
+)
+from .layout import (
+    ENV_PURPOSES,
+    HA_STORAGE_MOUNT,
+    LOG_DIR,
+    MOUNT_PURPOSES,
+    PLUGIN_VOLUME_PREFIX,
+    PLUGINS_DIR,
+    TMP_DIR,
+    USRLIB_DIR,
 )
 from .memory import MemoryModelError, MemoryOptionError, jobmanager_memory, taskmanager_memory
 from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
 from .spec import (
-    HA_STORAGE_MOUNT,
     MAX_CLUSTER_NAME,
-    USRLIB_DIR,
     FlinkClusterSpec,
     JobSpec,
     jar_is_fetched,
 )
 from .text import whole_string
-
-# Names the library gives to its own pod volumes, and the paths it mounts them at.
-RESERVED_VOLUME_NAMES = (
-    "flink-config",
-    "flink-config-volume",
-    "pod-template-volume",
-    "user-artifacts-volume",
-    "usrlib",
-    "flink-tmp",
-    "flink-log",
-)
-# One emptyDir per plugin the image's entrypoint enables: flink-plugin-0, flink-plugin-1, ...
-RESERVED_VOLUME_PREFIX = "flink-plugin-"
-RESERVED_MOUNT_PATHS = {
-    CONF_DIR: "holds the rendered Flink configuration",
-    POD_TEMPLATE_DIR: "holds the native TaskManager pod template",
-    TMP_DIR: "is the library's emptyDir for Flink's temporary files and working directories",
-    LOG_DIR: "is the library's emptyDir for Flink's log files",
-}
 
 # The official image's entrypoint would write these into the config file, but the
 # ConfigMap mount is read-only, so they would be silently ignored.
@@ -83,6 +79,10 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems += _check_network_policy(spec)
     problems += _check_metrics(spec)
     problems += _check_logging(spec)
+    if not problems:
+        # These build the spec's pods, which only a spec valid in every other way has.
+        problems += _check_library_clashes(spec)
+        problems += _check_sizes(spec)
     return problems
 
 
@@ -501,26 +501,11 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
                 )
             )
     for index, volume in enumerate(spec.pod.volumes):
-        if volume["name"] in RESERVED_VOLUME_NAMES or volume["name"].startswith(RESERVED_VOLUME_PREFIX):
-            problems.append(
-                Problem(
-                    f"pod.volumes[{index}].name",
-                    f"{volume['name']!r} is the library's own volume.",
-                    "pick another name",
-                )
-            )
+        # flink-plugin-*: whatever the spec, as the plugins the env enables may change.
+        if volume["name"].startswith(PLUGIN_VOLUME_PREFIX):
+            problems.append(_library_volume(index, volume["name"]))
     volume_names = {v["name"] for v in spec.pod.volumes}
     for index, mount in enumerate(spec.pod.volume_mounts):
-        path = mount["mountPath"].rstrip("/")
-        for reserved, why in RESERVED_MOUNT_PATHS.items():
-            if path == reserved or path.startswith(reserved + "/"):
-                problems.append(
-                    Problem(
-                        f"pod.volumeMounts[{index}].mountPath",
-                        f"{reserved} {why}.",
-                        "mount elsewhere; add settings through flinkConfiguration",
-                    )
-                )
         if mount["name"] not in volume_names:
             problems.append(
                 Problem(
@@ -530,6 +515,108 @@ def _check_pod(spec: FlinkClusterSpec) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _library_volume(index: int, name: str) -> Problem:
+    return Problem(f"pod.volumes[{index}].name", f"{name!r} is the library's own volume.",
+                   "pick another name")
+
+
+def _check_library_clashes(spec: FlinkClusterSpec) -> list[Problem]:
+    """The user's pod hooks next to what the library puts into the same pods (read from the
+    pods the builders make for this spec): no volume, mount or env var of the library's may
+    be replaced, hidden or duplicated."""
+    from .pods import library_layout  # pods imports this module
+
+    library = library_layout(spec)
+    problems = [
+        Problem(
+            f"pod.env[{index}].name",
+            f"the library sets {entry['name']} in these pods: it "
+            f"{ENV_PURPOSES.get(entry['name'], 'is set by the library')}; a second entry would replace "
+            "or duplicate it.",
+            "remove it, or give your variable another name",
+        )
+        for index, entry in enumerate(spec.pod.env)
+        if entry["name"] in library.env
+    ]
+    problems += [
+        _library_volume(index, volume["name"])
+        for index, volume in enumerate(spec.pod.volumes)
+        if volume["name"] in library.volumes and not volume["name"].startswith(PLUGIN_VOLUME_PREFIX)
+    ]
+    for index, mount in enumerate(spec.pod.volume_mounts):
+        path = mount["mountPath"]
+        reserved = next((p for p in sorted(library.mount_paths) if path_overlaps(path, p)), None)
+        if reserved is not None:
+            problems.append(
+                Problem(
+                    f"pod.volumeMounts[{index}].mountPath",
+                    f"{path} {_clash(normal_path(path), reserved)}: "
+                    f"{reserved} {_mount_purpose(reserved)}.",
+                    "mount elsewhere; add settings through flinkConfiguration",
+                )
+            )
+    return problems
+
+
+def _clash(path: str, reserved: str) -> str:
+    if path == reserved:
+        return "is the library's mount"
+    return "is under the library's mount" if path.startswith(reserved) else "would hide the library's mount"
+
+
+def _mount_purpose(path: str) -> str:
+    if path in MOUNT_PURPOSES:
+        return MOUNT_PURPOSES[path]
+    if posixpath.dirname(path) == PLUGINS_DIR:
+        return f"is a plugin's directory ({MOUNT_PURPOSES[PLUGINS_DIR]})"
+    return "is mounted by the library"
+
+
+LIBRARY_ANNOTATIONS_BYTES = 1024
+"""A bound on what the library adds to the user's annotations on one object (checksums, the
+deployment mode, pulumi.com/skipAwait); tests/unit/test_pod_fields.py holds it to the renders."""
+
+
+def _check_sizes(spec: FlinkClusterSpec) -> list[Problem]:
+    """Objects Kubernetes would refuse for their size: annotations over 256 KiB on one object,
+    a ConfigMap over 1 MiB. Measured on what the builders make (with an HA cluster id of the
+    real one's length), so a render never carries an object the API server rejects."""
+    from .pods import planned_pod_templates, pod_template_file  # pods imports this module
+
+    problems = []
+    # Every object and pod carries spec.annotations; the REST Service rest.annotations too.
+    for path, carried in (
+        ("annotations", spec.annotations),
+        ("rest.annotations", {**spec.annotations, **spec.rest.annotations}),
+    ):
+        size = annotations_bytes(carried) + LIBRARY_ANNOTATIONS_BYTES
+        if size > MAX_ANNOTATIONS_BYTES:
+            problems.append(_too_big(path, "the annotations of one object, with the library's own,", size,
+                                     MAX_ANNOTATIONS_BYTES, "annotations"))
+            break
+    clusters = [spec.job_cluster(job) for job in spec.jobs] if spec.mode == "per-job" else [spec]
+    for cluster in clusters:
+        files = render_config(cluster, placeholder_ha_cluster_id(cluster)).files
+        if config_map_bytes(files) > MAX_CONFIG_MAP_BYTES:
+            problems.append(_too_big("flinkConfiguration", f"the ConfigMap {cluster.names.config_map}",
+                                     config_map_bytes(files), MAX_CONFIG_MAP_BYTES, "Flink configuration"))
+    for what, template in planned_pod_templates(spec):
+        if template.get("kind") == "Pod":
+            size = config_map_bytes({TASKMANAGER_POD_TEMPLATE_FILE: pod_template_file(template)})
+            if size > MAX_CONFIG_MAP_BYTES:
+                problems.append(_too_big("pod", f"the ConfigMap holding the {what}", size,
+                                         MAX_CONFIG_MAP_BYTES, "pod hooks, labels and annotations"))
+    return list(dict.fromkeys(problems))
+
+
+def _too_big(path: str, what: str, size: int, limit: int, content: str) -> Problem:
+    return Problem(
+        path,
+        f"{what} would take {size} bytes; Kubernetes takes at most {limit} ({limit // 1024} KiB).",
+        f"shorten the {content}",
+    )
 
 
 # Volume kinds Kubernetes always mounts read-only, whatever the mount says.

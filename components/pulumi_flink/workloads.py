@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
-import yaml
 
 from .flink_config import TASKMANAGER_POD_TEMPLATE_FILE, RenderedConfig
 from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
@@ -17,6 +16,7 @@ from .pods import (
     ProcessRole,
     flink_pod_template,
     jobmanager_role,
+    pod_template_file,
     submitter_role,
     taskmanager_pod_template,
     taskmanager_role,
@@ -184,7 +184,7 @@ class TaskManagerPodTemplate(pulumi.ComponentResource):
         ensure_valid(spec)
         super().__init__(f"{TYPE_PREFIX}:TaskManagerPodTemplate", name, None, opts)
         self.template = taskmanager_pod_template(spec, automount_token)
-        text = yaml.safe_dump(self.template, sort_keys=True, default_flow_style=False)
+        text = pod_template_file(self.template)
         self.config_map = k8s.core.v1.ConfigMap(
             f"{name}-config",
             metadata=wire(object_metadata(spec, spec.names.pod_template_config_map, "configuration")),

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.flink_config import POD_TEMPLATE_DIR, TASKMANAGER_POD_TEMPLATE_FILE, render_config
+from pulumi_flink.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, render_config
+from pulumi_flink.layout import POD_TEMPLATE_DIR
 from pulumi_flink.quantities import cpu_millicores
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.conftest import objects_by_kind_name, render_specs

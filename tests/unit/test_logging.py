@@ -15,10 +15,9 @@ from pulumi_flink.flink_config import (
     LOG4J_CLI_FILE,
     LOG4J_CONSOLE,
     LOG4J_CONSOLE_FILE,
-    LOG_DIR,
     render_config,
 )
-from pulumi_flink.pods import LOG_POD_NAME_ENV
+from pulumi_flink.layout import LOG_DIR, LOG_POD_NAME_ENV
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.unit.test_schema import KUBERNETES_VERSION
 

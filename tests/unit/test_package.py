@@ -437,6 +437,31 @@ def test_python_callers_get_camel_case_paths_and_whole_floats_as_ints() -> None:
     assert isinstance(spec.flink_configuration["x.count"], int)
 
 
+def test_whole_floats_in_pod_hooks_are_ints_again() -> None:
+    """Kubernetes' checks want ints (an affinity weight, tolerationSeconds, a file mode), and
+    every number crosses the Pulumi wire as a float; a fraction stays what it is, and is refused."""
+    seen: dict[str, Any] = {}
+    pod = {
+        "tolerations": [{"key": "k", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60.0}],
+        "volumes": [{"name": "tls", "secret": {"secretName": "tls", "defaultMode": 420.0}}],
+        "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+            {"weight": 100.0, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname"}}]}},
+    }
+    args: Any = {**BASE, "pod": pod}
+    run_program(lambda: seen.update(spec=FlinkCluster("analytics", args).spec))
+    spec = seen["spec"]
+    assert spec.pod.tolerations[0]["tolerationSeconds"] == 60
+    assert isinstance(spec.pod.tolerations[0]["tolerationSeconds"], int)
+    assert isinstance(spec.pod.volumes[0]["secret"]["defaultMode"], int)
+    weighted = spec.pod.affinity["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+    assert isinstance(weighted["weight"], int)
+    render = Render()
+    fraction: Any = {**BASE, "pod": {"tolerations": [{**pod["tolerations"][0], "tolerationSeconds": 1.5}]}}
+    with pytest.raises(FlinkSpecError) as info:
+        run_program(lambda: FlinkCluster("analytics", fraction), into=render)
+    assert info.value.paths == ["pod.tolerations[0].tolerationSeconds"] and render.resources == []
+
+
 def test_a_spec_is_refused_with_the_way_to_pass_it() -> None:
     with pytest.raises(FlinkSpecError, match=r"spec_args\(spec\)"):
         run_program(lambda: FlinkCluster("analytics", FlinkClusterSpec.parse(BASE)))  # type: ignore[arg-type]

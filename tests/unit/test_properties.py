@@ -46,6 +46,7 @@ from pulumi_flink.cluster import FlinkCluster
 from pulumi_flink.config_schema import stack_config_schema
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import MANAGED_KEYS
+from pulumi_flink.layout import USRLIB_DIR
 from pulumi_flink.manifests import dump_yaml, object_relative_path
 from pulumi_flink.naming import RESERVED_LABEL_KEYS
 from pulumi_flink.package_args import spec_from_args
@@ -59,7 +60,7 @@ from pulumi_flink.program import (
 )
 from pulumi_flink.program import main as program_main
 from pulumi_flink.renderer import Render, render_stack, run_program
-from pulumi_flink.spec import OBJECT_STORE_SCHEMES, USRLIB_DIR, FlinkClusterSpec
+from pulumi_flink.spec import OBJECT_STORE_SCHEMES, FlinkClusterSpec
 from pulumi_flink.versions import SUPPORTED_MINORS
 from tests.unit.test_schema import KUBERNETES_VERSION, validate_all
 

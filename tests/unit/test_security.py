@@ -19,30 +19,23 @@ import yaml
 
 from pulumi_flink.cli import load_stack_file
 from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import LOCAL_DIR_KEYS, LOG_DIR, TMP_DIR, render_config
+from pulumi_flink.flink_config import LOCAL_DIR_KEYS, render_config
 from pulumi_flink.ha import STORE_UID, ZETCD_UID
+from pulumi_flink.layout import LOG_DIR, LOG_VOLUME, TMP_DIR, TMP_VOLUME
 from pulumi_flink.meta import ensure_valid
 from pulumi_flink.pods import (
     FETCH_JAR_RESOURCES,
-    LOG_VOLUME,
-    PLUGIN_VOLUME_PREFIX,
     SUBMITTER_RESOURCES,
-    TMP_VOLUME,
     WRITABLE_DIRS,
     container_security_context,
     enabled_plugins,
+    library_layout,
     pod_security_context,
 )
 from pulumi_flink.program import parse_stack_config
 from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
-from pulumi_flink.validation import (
-    RESERVED_MOUNT_PATHS,
-    RESERVED_VOLUME_NAMES,
-    RESERVED_VOLUME_PREFIX,
-    check_cluster,
-    cluster_warnings,
-)
+from pulumi_flink.validation import check_cluster, cluster_warnings
 from tests.conftest import make_spec, render_specs
 from tests.unit.test_schema import STACK_DIR, VARIANTS
 
@@ -324,9 +317,10 @@ def test_root_group_is_allowed() -> None:
 def test_writable_dirs_are_the_documented_ones() -> None:
     assert WRITABLE_DIRS == ((TMP_DIR, TMP_VOLUME), (LOG_DIR, LOG_VOLUME)) == (("/tmp", "flink-tmp"),
                                                                               ("/opt/flink/log", "flink-log"))
-    assert {TMP_VOLUME, LOG_VOLUME} <= set(RESERVED_VOLUME_NAMES)
-    assert PLUGIN_VOLUME_PREFIX == RESERVED_VOLUME_PREFIX
-    assert {TMP_DIR, LOG_DIR} <= set(RESERVED_MOUNT_PATHS)
+    # What the user may not take: read from the builders' pods.
+    layout = library_layout(make_spec())
+    assert {TMP_VOLUME, LOG_VOLUME} <= layout.volumes
+    assert {TMP_DIR, LOG_DIR} <= layout.mount_paths
     # The library sets none of the local-directory keys: Flink's defaults land in the mounts.
     for version in ("1.20", "2.3"):
         assert not set(render_config(make_spec(flinkVersion=version)).values) & set(LOCAL_DIR_KEYS)
