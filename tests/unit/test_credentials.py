@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pulumi_flink.credentials import is_credential_env, is_credential_option, option_credential
-from pulumi_flink.errors import Problem
+from pulumi_flink.errors import FlinkSpecError, Problem
 from pulumi_flink.validation import check_cluster
 
 from ..conftest import make_spec
@@ -180,6 +180,12 @@ def test_env_names_are_credentials_by_their_last_word(data: st.DataObject, prefi
     word = data.draw(st.sampled_from(SECRET_WORDS if secret else PATH_WORDS))
     lower = data.draw(st.lists(st.booleans(), min_size=len(word), max_size=len(word)))
     name = f"{prefix}_" + "".join(c.lower() if low else c for c, low in zip(word, lower, strict=True))
+    if not isinstance(value, str):
+        # Kubernetes takes only strings as env values: refused by type, credential or not.
+        with pytest.raises(FlinkSpecError) as refused:
+            make_spec(pod={"env": [{"name": name, "value": value}]})
+        assert refused.value.paths == ["pod.env[0].value"]
+        return
     problems = secret_problems(check_cluster(make_spec(pod={"env": [{"name": name, "value": value}]})))
     assert [p.path for p in problems] == (["pod.env[0].value"] if secret else [])
 
