@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Literal
 
 import yaml
 
@@ -46,6 +47,42 @@ TASKMANAGER_POD_TEMPLATE_FILE = "taskmanager-pod-template.yaml"
 
 # A value in the rendered configuration: the user's kinds, or a list (Flink's LIST options).
 RenderedValue = ConfigValue | tuple[str, ...]
+
+TextRole = Literal["key", "value", "list item", "list of one", "JVM option"]
+"""How a piece of spec text sits in the config file: a key; a value (or the start of one:
+storageDir is the prefix of three); one item of a list value (rendered in Flink's list
+syntax or as a YAML list); the one item of a LIST option rendered as a plain string, which
+Flink still splits at ';' (pipeline.jars); one of the space-separated JVM options."""
+
+
+@dataclass(frozen=True)
+class SpecText:
+    """Text of the spec that the library writes into the config file, and its spec field."""
+
+    path: str
+    """The field as the user wrote it: ``highAvailability.storageDir``, ``jvmOptions[2]``."""
+    text: ConfigValue
+    role: TextRole
+
+
+@dataclass(frozen=True)
+class FromSpec:
+    """A rendered value with the spec text it embeds (what ``config_text_refusal`` checks)."""
+
+    value: RenderedValue
+    texts: tuple[SpecText, ...]
+
+
+def _from(path: str, text: str, role: TextRole = "value") -> FromSpec:
+    """The spec field's text as a rendered value of its own."""
+    return FromSpec(text, (SpecText(path, text, role),))
+
+
+def _items(path: str, items: list[str], role: TextRole) -> tuple[SpecText, ...]:
+    return tuple(SpecText(f"{path}[{index}]", item, role) for index, item in enumerate(items))
+
+
+BuiltValue = RenderedValue | FromSpec
 
 # The official image's own configuration carried these on Java 17; a mounted
 # ConfigMap replaces it, and without them the cluster starts but every job
@@ -227,22 +264,29 @@ def local_dir_names(version: FlinkVersion) -> frozenset[str]:
     return _local_dir_names(version.minor_key)
 
 
-def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, RenderedValue]:
+def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, BuiltValue]:
     """Flink's HA configuration for the spec's store and version, and the storage under it."""
     ha = spec.high_availability
     version = spec.version
     base = (ha.storage_dir or "").rstrip("/")
+    # Unset, it is refused (validation._check_high_availability); set, it is in three values.
+    storage = (SpecText("highAvailability.storageDir", ha.storage_dir, "value"),) if ha.storage_dir else ()
     checkpoints_key, savepoints_key = version.checkpoint_dir_keys
-    values: dict[str, RenderedValue] = {
+    values: dict[str, BuiltValue] = {
         version.ha_type_key: ha.flink_type,
         "high-availability.cluster-id": ha_cluster_id,
-        "high-availability.storageDir": f"{base}/ha",
-        checkpoints_key: f"{base}/checkpoints",
-        savepoints_key: f"{base}/savepoints",
+        "high-availability.storageDir": FromSpec(f"{base}/ha", storage),
+        checkpoints_key: FromSpec(f"{base}/checkpoints", storage),
+        savepoints_key: FromSpec(f"{base}/savepoints", storage),
     }
     if ha.flink_type == "zookeeper":
-        values["high-availability.zookeeper.quorum"] = spec.zookeeper_quorum
-        values["high-availability.zookeeper.path.root"] = ha.path_root
+        quorum = spec.zookeeper_quorum
+        values["high-availability.zookeeper.quorum"] = (
+            _from("highAvailability.zookeeper.existingQuorum", quorum)
+            if quorum == ha.zookeeper.existing_quorum
+            else quorum
+        )
+        values["high-availability.zookeeper.path.root"] = _from("highAvailability.pathRoot", ha.path_root)
         # Under ZooKeeper HA the JobManager's RPC port comes from this key (default: random),
         # not jobmanager.rpc.port: fixed, so the Service and policies can name it.
         values["high-availability.jobmanager.port"] = spec.ports.rpc
@@ -320,15 +364,16 @@ class RenderedConfig:
         return digest.hexdigest()
 
 
-def native_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
+def native_values(spec: FlinkClusterSpec) -> dict[str, BuiltValue]:
     """What Flink's native client would write into the ``flink-config-<cluster-id>`` ConfigMap
     (checked against Flink's own ``KubernetesClusterDescriptor`` in tests/flink)."""
     version = spec.version
-    values: dict[str, RenderedValue] = {
+    image = spec.resolved_image
+    values: dict[str, BuiltValue] = {
         "execution.target": f"kubernetes-{spec.mode}",
         "kubernetes.cluster-id": spec.name,
         "kubernetes.namespace": spec.namespace,
-        version.native_image_key: spec.resolved_image,
+        version.native_image_key: _from("image", image) if spec.image else image,
         "kubernetes.container.image.pull-policy": spec.image_pull_policy,
         "kubernetes.service-account": spec.service_account_name,
         version.native_cpu_key("jobmanager"): _cores(spec.job_manager.cpu_millicores),
@@ -340,17 +385,20 @@ def native_values(spec: FlinkClusterSpec) -> dict[str, RenderedValue]:
     }
     job = spec.job
     if job is not None:
-        values["pipeline.jars"] = f"local://{job.jar_in_pod}"
+        jar = f"local://{job.jar_in_pod}"
+        values["pipeline.jars"] = _from("job.jar", jar, "list of one")
         if job.entry_class:
-            values["$internal.application.main"] = job.entry_class
+            values["$internal.application.main"] = _from("job.entryClass", job.entry_class)
         if job.args:
-            values["$internal.application.program-args"] = tuple(job.args)
+            values["$internal.application.program-args"] = FromSpec(
+                tuple(job.args), _items("job.args", job.args, "list item")
+            )
         job_id = fixed_job_id(spec, job)
         if job_id:
             values["$internal.pipeline.job-id"] = job_id
         if job.savepoint:
             path_key, ignore_key = version.state_recovery_keys
-            values[path_key] = job.savepoint
+            values[path_key] = _from("job.savepoint", job.savepoint)
             values[ignore_key] = job.allow_non_restored_state
     return values
 
@@ -359,8 +407,17 @@ def _cores(millicores: int) -> int | float:
     return millicores // 1000 if millicores % 1000 == 0 else millicores / 1000
 
 
-def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> dict[str, RenderedValue]:
-    """The flat Flink configuration of the cluster, for its mode and high availability.
+@dataclass(frozen=True)
+class ConfigEntries:
+    """The flat configuration of a cluster, and every piece of spec text written into it."""
+
+    values: dict[str, RenderedValue]
+    texts: tuple[SpecText, ...]
+
+
+def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> ConfigEntries:
+    """The flat Flink configuration of the cluster, for its mode and high availability, with
+    the provenance of the spec text in it (``flink_values`` without it).
 
     ``ha_cluster_id``: the HA cluster id of this incarnation (see ``FlinkHighAvailability``);
     without one, ``highAvailability.clusterId`` or, in offline previews of the pure
@@ -368,8 +425,12 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
     """
     names = spec.names
     version = spec.version
-    jvm_options = " ".join((*java_module_options(version), *spec.jvm_options))
-    values: dict[str, RenderedValue] = {
+    # Flink's start scripts split env.java.opts.all at spaces: one option a word.
+    jvm_options = FromSpec(
+        " ".join((*java_module_options(version), *spec.jvm_options)),
+        _items("jvmOptions", spec.jvm_options, "JVM option"),
+    )
+    values: dict[str, BuiltValue] = {
         "jobmanager.rpc.address": names.jobmanager_service,
         "jobmanager.rpc.port": spec.ports.rpc,
         "jobmanager.bind-host": "0.0.0.0",
@@ -386,7 +447,7 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
         "taskmanager.memory.process.size": f"{spec.task_manager.memory_mib}m",
         "jobmanager.execution.failover-strategy": "region",
     }
-    if jvm_options:
+    if jvm_options.value:
         values[version.jvm_options_key] = jvm_options
     if spec.native:
         values.update(native_values(spec))
@@ -400,25 +461,122 @@ def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> di
             for name in version.options.names(key):
                 values.pop(name, None)  # the user's own value wins, under whichever name it is
     for key, value in spec.flink_configuration.items():
-        values.setdefault(key, value)
-    return dict(sorted(values.items()))
+        if key not in values:
+            path = f"flinkConfiguration.{key}"
+            values[key] = FromSpec(value, (SpecText(path, key, "key"), SpecText(path, value, "value")))
+    built = dict(sorted(values.items()))
+    return ConfigEntries(
+        values={key: v.value if isinstance(v, FromSpec) else v for key, v in built.items()},
+        texts=tuple(text for v in built.values() if isinstance(v, FromSpec) for text in v.texts),
+    )
+
+
+def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> dict[str, RenderedValue]:
+    """The flat Flink configuration of the cluster (see ``config_entries``)."""
+    return config_entries(spec, ha_cluster_id).values
+
+
+# Flink 1.x's flink-conf.yaml parser (GlobalConfiguration.loadLegacyYAMLResource) reads the
+# file line by line (a line ends at \n or \r) in the JVM's default charset (the locale's: an
+# image's choice), cuts each line at its first '#' (quotes or not), trims it (String.trim:
+# every character up to U+0020), splits it at the first ': ', trims key and value again and
+# skips the line if either is empty.
+_LEGACY_TRIMMED = "".join(map(chr, range(0x21)))
+
+
+def _list_item_needs_quotes(item: str) -> bool:
+    """Flink's list syntax (StructuredOptionsSplitter, ';' between items) skips whitespace
+    before an item, trims an unquoted one, drops an empty one and reads a leading quote as
+    quoting: such items are quoted, with their quotes doubled."""
+    return not item or item != item.strip(_LEGACY_TRIMMED) or any(c in item for c in ";'\"")
 
 
 def _flat_value(value: RenderedValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, tuple):
-        # Flink's list syntax: ';' between items; an item holding ';' or a quote is quoted,
-        # with its quotes doubled.
         return ";".join(
-            "'" + item.replace("'", "''") + "'" if any(c in item for c in ";'\"") else item for item in value
+            "'" + item.replace("'", "''") + "'" if _list_item_needs_quotes(item) else item for item in value
         )
     return str(value)
 
 
 def render_flink_conf_yaml(values: Mapping[str, RenderedValue]) -> str:
-    """Legacy ``flink-conf.yaml``: one ``key: value`` a line, read by Flink's own line parser."""
+    """Legacy ``flink-conf.yaml``: one ``key: value`` a line, read by Flink's own line parser.
+    What it cannot carry is refused by ``config_text_refusal`` before this runs."""
     return "".join(f"{key}: {_flat_value(value)}\n" for key, value in values.items())
+
+
+# The JVM options reach the JVM through the start scripts: config.sh reads env.java.opts.all,
+# flink-console.sh runs `eval echo` on it (so the shell expands $, quotes, backslashes, braces,
+# ;, |, &, <, >, (, ) and backquotes) and passes the result unquoted (split into words at
+# whitespace). Safe are the characters none of that touches. '*' globs only against a file
+# whose name starts with the option's leading '-', and the image's working directory
+# (/opt/flink) has none; it is allowed for -Xlog:gc*.
+_JVM_OPTION = whole_string(r"-[A-Za-z0-9_.,:=+/@%^*#-]*")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why Flink would not read a piece of spec text back exactly."""
+
+    message: str
+    fix: str
+    flink_conf_only: bool = False
+    """Only flink-conf.yaml's line parser cannot carry it; config.yaml would."""
+
+
+def config_text_refusal(text: SpecText, file_name: str) -> Refusal | None:
+    """Why Flink would not read ``text`` back exactly from ``file_name``, or None: what
+    ``render_flink_conf_yaml`` and ``render_config_yaml`` can carry. config.yaml is standard
+    YAML, whose emitter quotes whatever needs it (see ``render_config_yaml``), so there only
+    what every format shares is refused."""
+    value = text.text
+    if not isinstance(value, str):
+        return None  # numbers and booleans: what str() and YAML write, Flink reads
+    if text.role == "JVM option" and not _JVM_OPTION(value):
+        return Refusal(
+            f"{value!r} is not one JVM option the start scripts pass on unchanged: they split "
+            "env.java.opts.all at whitespace and expand it in the shell.",
+            "write one option starting with '-', of letters, digits and - _ . , : = + / @ % ^ * #; "
+            "give a value with spaces or shell characters to the job another way (e.g. pod.env)",
+        )
+    if text.role == "list of one" and (_list_item_needs_quotes(value) or value != value.strip()):
+        return Refusal(
+            f"{value!r} would not be read as one item: Flink reads this option as a list, split at ';'.",
+            "remove ';', quotes and surrounding whitespace from it",
+        )
+    if file_name != "flink-conf.yaml":
+        return None
+    return _flink_conf_refusal(value, text.role)
+
+
+def _flink_conf_refusal(value: str, role: TextRole) -> Refusal | None:
+    what = "key" if role == "key" else "value"
+    if "\n" in value or "\r" in value:
+        return Refusal(
+            f"the {what} spans lines: Flink reads flink-conf.yaml line by line, so each further "
+            "line would be read as a key of its own.", "write it on one line", flink_conf_only=True)
+    if "#" in value:
+        return Refusal(
+            f"{value!r} holds '#': Flink's flink-conf.yaml parser starts a comment at any '#' and "
+            f"would cut the {what} there.", "remove the '#'", flink_conf_only=True)
+    if not value.isascii():
+        return Refusal(
+            f"{value!r} is not ASCII: Flink 1.x reads flink-conf.yaml in the JVM's default charset, "
+            "which depends on the image's locale.", "write it in ASCII", flink_conf_only=True)
+    if role == "key" and ": " in value:
+        return Refusal(f"{value!r} holds ': ', where Flink's flink-conf.yaml parser ends the key.",
+                       "remove it", flink_conf_only=True)
+    if role in ("key", "value") and value != value.strip(_LEGACY_TRIMMED):
+        return Refusal(
+            f"{value!r} begins or ends with whitespace or a control character, which Flink's "
+            "flink-conf.yaml parser strips.", "remove it", flink_conf_only=True)
+    if role in ("key", "value") and not value:
+        return Refusal(
+            f"the {what} is empty, and Flink's flink-conf.yaml parser skips a key with an empty value.",
+            "give a value, or remove the key", flink_conf_only=True)
+    return None
 
 
 # Plain scalars that Flink's YAML 1.2 parser would not read as strings (numbers in 1.2 syntax,

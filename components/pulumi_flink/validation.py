@@ -19,6 +19,8 @@ from .flink_config import (
     PROMETHEUS_REPORTER_CLASS,
     PROMETHEUS_REPORTER_FACTORY,
     TASKMANAGER_POD_TEMPLATE_FILE,
+    config_entries,
+    config_text_refusal,
     local_dir_names,
     managed_names,
     placeholder_ha_cluster_id,
@@ -66,6 +68,7 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
     problems += _check_mode(spec)
     problems += _check_high_availability(spec)
     problems += _check_config_file(spec)
+    problems += _check_config_text(spec)
     problems += _check_managed_keys(spec)
     problems += _check_memory(spec)
     problems += _check_ports(spec)
@@ -381,6 +384,26 @@ def _check_config_file(spec: FlinkClusterSpec) -> list[Problem]:
             )
         ]
     return []
+
+
+def _check_config_text(spec: FlinkClusterSpec) -> list[Problem]:
+    """Every piece of spec text the config file would carry, against what that file can carry
+    for Flink to read it back exactly; refused at the field it came from."""
+    if _check_config_file(spec):
+        return []  # no file to check against
+    file_name = spec.resolved_config_file
+    problems: list[Problem] = []
+    for text in config_entries(spec).texts:
+        refusal = config_text_refusal(text, file_name)
+        if refusal is None:
+            continue
+        fix = refusal.fix
+        if refusal.flink_conf_only and spec.version.reads_config_yaml:
+            fix += ", or set configFile: config.yaml, which carries any text"
+        problem = Problem(text.path, refusal.message, fix)
+        if problem not in problems:  # storageDir is the prefix of three values
+            problems.append(problem)
+    return problems
 
 
 def _check_managed_keys(spec: FlinkClusterSpec) -> list[Problem]:

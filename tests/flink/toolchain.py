@@ -160,3 +160,56 @@ def run_config_check(
     results: list[dict[str, Any]] = json.loads(out.read_text())
     assert [r["confDir"] for r in results] == [str(d) for d in conf_dirs]
     return results
+
+
+CONFIG_ROUND_TRIP_CLASS = "ConfigRoundTrip"
+
+
+def run_config_round_trip(
+    java: Java, build: JavaBuild, conf_dirs: list[Path], list_keys: list[str], work: Path
+) -> list[dict[str, Any]]:
+    """What Flink's own parser reads from every conf dir, in ONE JVM: per dir, every key as a
+    string and each of ``list_keys`` as a list (tests/java/ConfigRoundTrip.java)."""
+    out = work / "config-round-trip.json"
+    keys_file = work / "list-keys.txt"
+    keys_file.write_text("".join(f"{key}\n" for key in list_keys), encoding="utf-8")
+    cmd = [
+        str(java.java), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-cp", build.classpath, CONFIG_ROUND_TRIP_CLASS, str(out), str(keys_file), *map(str, conf_dirs),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    if result.returncode != 0 or not out.exists():
+        pytest.fail(
+            f"{CONFIG_ROUND_TRIP_CLASS} failed (exit {result.returncode}):\n"
+            f"{result.stdout[-4000:]}{result.stderr[-4000:]}",
+            pytrace=False,
+        )
+    results: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["confDir"] for r in results] == [str(d) for d in conf_dirs]
+    return results
+
+
+# What flink-console.sh does with the JVM options before `exec java`: config.sh reads them
+# from the conf dir (through BashJavaUtils), then `eval echo`, then an unquoted expansion, in
+# the distribution directory (the image's working directory, /opt/flink).
+_JVM_WORDS_SCRIPT = """
+. "$(dirname "$0")/config.sh"
+FLINK_ENV_JAVA_OPTS=$(eval echo ${FLINK_ENV_JAVA_OPTS})
+printf '%s\\0' ${FLINK_ENV_JAVA_OPTS}
+"""
+
+
+def jvm_words(java: Java, version: str, conf_dir: Path) -> list[str]:
+    """The JVM options Flink's start scripts pass to ``java`` for ``conf_dir``, word by word."""
+    home = flink_home(version)
+    env = {**os.environ, "FLINK_CONF_DIR": str(conf_dir), "JAVA_HOME": str(java.home)}
+    env.pop("FLINK_ENV_JAVA_OPTS", None)
+    # bash -c SCRIPT NAME: $0 is NAME, a path in the distribution's bin/, where config.sh looks.
+    result = subprocess.run(
+        ["bash", "-c", _JVM_WORDS_SCRIPT, str(home / "bin" / "jvm-words")],
+        capture_output=True, check=False, timeout=120, env=env, cwd=home,
+    )
+    if result.returncode != 0:
+        why = result.stderr.decode(errors="replace")
+        pytest.fail(f"config.sh of Flink {version} failed: {why}", pytrace=False)
+    return result.stdout.decode("utf-8").split("\0")[:-1]

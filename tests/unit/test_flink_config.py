@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 import yaml
 
+from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import (
     LOG4J_CLI_FILE,
     LOG4J_CONSOLE_FILE,
+    config_entries,
     java_module_options,
     render_config,
     render_flink_conf_yaml,
 )
+from pulumi_flink.validation import check_cluster
 from pulumi_flink.versions import FlinkVersion
-from tests.conftest import make_spec
+from tests.conftest import make_spec, render_specs
 
 
 def parse_flat(text: str) -> dict[str, str]:
@@ -135,3 +141,96 @@ def test_the_cli_logs_to_the_console_in_standalone_pods_only() -> None:
     files = render_config(make_spec()).files
     assert files[LOG4J_CLI_FILE] == files[LOG4J_CONSOLE_FILE]
     assert LOG4J_CLI_FILE not in render_config(make_spec(native=True)).files
+
+
+# --- values that would change meaning in the config file (validation._check_config_text) ------
+
+NATIVE_HA_APP = {
+    "flinkVersion": "1.20.3", "mode": "application", "native": True,
+    "job": {"jar": "local:///opt/flink/usrlib/job.jar"},
+    "highAvailability": {"type": "kubernetes", "storageDir": "s3://b/flink"},
+}
+
+
+def config_text_paths(**overrides: Any) -> list[str]:
+    return [p.path for p in check_cluster(make_spec(**{**NATIVE_HA_APP, **overrides}))]
+
+
+@pytest.mark.parametrize(
+    ("path", "overrides"),
+    [
+        # '#' cut the HA, checkpoint and savepoint directories to s3://b/f.
+        ("highAvailability.storageDir", {"highAvailability": {"type": "kubernetes", "storageDir": "s3://b/f#x"}}),
+        # A line break injected a key of its own, here a managed one.
+        ("job.args[1]", {"job": {**NATIVE_HA_APP["job"], "args": ["a", "x\nkubernetes.namespace: evil"]}}),
+        ("job.savepoint", {"job": {**NATIVE_HA_APP["job"], "savepoint": "s3://b/sp#1"}}),
+        ("flinkConfiguration.a#b", {"flinkConfiguration": {"a#b": "1"}}),
+        ("flinkConfiguration.a.b", {"flinkConfiguration": {"a.b": ""}}),
+        ("flinkConfiguration.a.b", {"flinkConfiguration": {"a.b": "\x01x"}}),
+        ("job.args[0]", {"job": {**NATIVE_HA_APP["job"], "args": ["é"]}}),
+    ],
+)
+def test_flink_conf_yaml_refuses_what_its_parser_would_change_and_config_yaml_carries_it(
+    path: str, overrides: dict[str, Any]
+) -> None:
+    assert config_text_paths(**overrides) == [path]
+    assert config_text_paths(configFile="config.yaml", **overrides) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "refused"),
+    [
+        ("-XX:+UseG1GC", False),
+        ("-Xlog:gc*:file=/tmp/gc.log", False),
+        ("-XX:ErrorFile=/tmp/hs_err_pid%p.log", False),
+        ("-Dx=a b", True),  # two options to the JVM
+        ("-Dx=a\n-Dy=b", True),
+        ("-Dpassword=pa$$word", True),  # the start scripts' eval: $$ is a process id
+        ("-Dx='a'", True),
+        ("-Dx={a,b}", True),  # brace expansion: two words
+        ("-Dé=1", True),
+        ("com.example.Main", True),  # not an option: the JVM would take it for the main class
+        ("", True),
+    ],
+)
+def test_jvm_options_are_one_option_the_start_scripts_pass_on_unchanged(option: str, refused: bool) -> None:
+    for config_file in ("flink-conf.yaml", "config.yaml"):
+        expected = ["jvmOptions[1]"] if refused else []
+        assert config_text_paths(configFile=config_file, jvmOptions=["-XX:+A", option]) == expected
+
+
+def test_a_jar_path_with_a_semicolon_is_refused_as_pipeline_jars_is_a_list() -> None:
+    job = {"jar": "local:///opt/flink/usrlib/a;b.jar"}
+    for config_file in ("flink-conf.yaml", "config.yaml"):
+        assert config_text_paths(configFile=config_file, job=job) == ["job.jar"]
+
+
+def test_the_config_yaml_fix_is_offered_only_where_flink_reads_config_yaml() -> None:
+    storage = {"type": "kubernetes", "storageDir": "s3://b/f#x"}
+    spec = {**NATIVE_HA_APP, "highAvailability": storage}
+    (on_120,) = check_cluster(make_spec(**spec))
+    (on_118,) = check_cluster(make_spec(**{**spec, "flinkVersion": "1.18.1"}))
+    assert "configFile: config.yaml" in on_120.fix
+    assert "configFile" not in on_118.fix and "'#'" in on_118.message
+
+
+def test_a_refused_value_stops_the_render_before_anything_is_registered() -> None:
+    storage = {"type": "kubernetes", "storageDir": "s3://b/f#x"}
+    with pytest.raises(FlinkSpecError) as info:
+        render_specs(make_spec(**{**NATIVE_HA_APP, "highAvailability": storage}))
+    assert info.value.paths == ["highAvailability.storageDir"]
+
+
+def test_list_items_flinks_splitter_would_trim_or_drop_are_quoted() -> None:
+    values = {"args": ("", " lead", "trail ", "plain", "in side")}
+    assert render_flink_conf_yaml(values) == "args: '';' lead';'trail ';plain;in side\n"
+
+
+def test_every_spec_text_in_the_config_names_its_field() -> None:
+    spec = make_spec(**{**NATIVE_HA_APP, "jvmOptions": ["-XX:+A"], "flinkConfiguration": {"k.v": "x"},
+                        "job": {**NATIVE_HA_APP["job"], "args": ["a"], "entryClass": "a.B", "savepoint": "s3://sp"}})
+    paths = {text.path for text in config_entries(spec).texts}
+    assert paths == {
+        "highAvailability.storageDir", "jvmOptions[0]", "flinkConfiguration.k.v", "job.args[0]",
+        "job.entryClass", "job.savepoint", "job.jar",
+    }
