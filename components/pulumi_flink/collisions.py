@@ -142,9 +142,35 @@ def _node_ports(spec: FlinkClusterSpec, render: Render) -> Iterator[Claim]:
                 )
 
 
-def normalized_quorum(quorum: str) -> str:
-    """A ZooKeeper connect string as a set of servers: order, case and whitespace aside."""
-    return ",".join(sorted({member.strip().lower() for member in quorum.split(",") if member.strip()}))
+_CLUSTER_DOMAIN = ".cluster.local"  # Kubernetes' default cluster domain
+
+
+def quorum_servers(quorum: str, namespace: str) -> set[str]:
+    """The servers of a ZooKeeper connect string, each as one name whatever way it is written:
+    order, case, whitespace, a trailing dot and the cluster domain aside; a bare Service name
+    completed as the Flink pods in ``namespace`` resolve it (``zk`` is ``zk.<namespace>.svc``);
+    and a server of a StatefulSet named by its pod (``<set>-0.<set>-peers.<ns>.svc``, as the
+    library's ensembles are) as the set's client Service ``<set>.<ns>.svc``, so an
+    ``existingQuorum`` naming a library-run ensemble is that ensemble. ``a.b`` is a pod ``a``
+    of a headless Service ``b`` in the pods' namespace or a Service ``a`` in namespace ``b``,
+    whichever exists: it stays as written, the same server only from the same namespace."""
+    servers = set()
+    for member in quorum.split(","):
+        host, _, port = member.strip().lower().rpartition(":")
+        labels = host.rstrip(".").removesuffix(_CLUSTER_DOMAIN).split(".")
+        if not host:
+            continue
+        if len(labels) == 1:
+            servers.add(f"{labels[0]}.{namespace}.svc:{port}")
+        elif len(labels) == 2:
+            servers.add(f"{'.'.join(labels)}:{port} (from namespace {namespace})")
+        else:
+            if len(labels) == 4 and labels[3] == "svc":
+                stateful_set, _, ordinal = labels[0].rpartition("-")
+                if ordinal.isdigit() and labels[1] == f"{stateful_set}-peers":
+                    labels = [stateful_set, labels[2], "svc"]
+            servers.add(f"{'.'.join(labels)}:{port}")
+    return servers
 
 
 def _zookeeper_node(path_root: str, cluster_id: str) -> str:
@@ -192,16 +218,19 @@ def _ha_ids(spec: FlinkClusterSpec) -> Iterator[Claim]:
             cluster_id = str(values["high-availability.cluster-id"])
             if cluster_id == _INCARNATION_ID:
                 continue
-            quorum = normalized_quorum(str(values["high-availability.zookeeper.quorum"]))
+            quorum = str(values["high-availability.zookeeper.quorum"])
             node = _zookeeper_node(str(values["high-availability.zookeeper.path.root"]), cluster_id)
-            yield Claim(
-                ("zookeeperHa", quorum, node),
-                "highAvailability.clusterId",
-                f"{article} HA cluster id {cluster_id!r} (ZooKeeper node {node}){of_whom}",
-                f" on ZooKeeper {quorum}: the two would share leader election and HA metadata.",
-                fix if spec.mode == "per-job" else f"{fix}, or give it its own highAvailability.pathRoot",
-                holder,
-            )
+            # A server belongs to one ensemble: two quorums that share one are the same store.
+            for server in sorted(quorum_servers(quorum, running.namespace)):
+                yield Claim(
+                    ("zookeeperHa", server, node),
+                    "highAvailability.clusterId",
+                    f"{article} HA cluster id {cluster_id!r} (ZooKeeper node {node}){of_whom}",
+                    f" on the ZooKeeper ensemble of {server}: the two would share leader election and "
+                    "HA metadata.",
+                    fix if spec.mode == "per-job" else f"{fix}, or give it its own highAvailability.pathRoot",
+                    holder,
+                )
 
 
 def cluster_claims(spec: FlinkClusterSpec, credentials: Collection[str] = ()) -> tuple[Claim, ...]:

@@ -16,7 +16,7 @@ from pulumi._utils import ContextProperty
 from pulumi.runtime import settings as pulumi_settings
 
 from pulumi_flink.cluster import FlinkCluster
-from pulumi_flink.collisions import normalized_quorum, planned_render
+from pulumi_flink.collisions import planned_render, quorum_servers
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.package_args import spec_args
 from pulumi_flink.program import parse_stack_config
@@ -73,13 +73,23 @@ REFUSED = {
     ),
     "zookeeper-quorum-written-differently": (
         [
-            cluster("a", "one", **zookeeper_ha("zk-0.zk:2181,zk-1.zk:2181", clusterId="shared")),
-            cluster("b", "two",
-                    **zookeeper_ha(" ZK-1.zk:2181 ,zk-0.zk:2181", clusterId="shared", pathRoot="/flink/")),
+            cluster("a", "one", **zookeeper_ha("zk-0.zk.infra.svc:2181,zk-1.zk.infra.svc:2181",
+                                               clusterId="shared")),
+            cluster("b", "two", **zookeeper_ha(" ZK-1.zk.infra.svc.cluster.local:2181 ", clusterId="shared",
+                                               pathRoot="/flink/")),
         ],
         "clusters[1].highAvailability.clusterId",
-        "its HA cluster id 'shared' (ZooKeeper node /flink/shared) is already taken by clusters[0] on "
-        "ZooKeeper zk-0.zk:2181,zk-1.zk:2181",
+        "its HA cluster id 'shared' (ZooKeeper node /flink/shared) is already taken by clusters[0] on the "
+        "ZooKeeper ensemble of zk-1.zk.infra.svc:2181",
+    ),
+    # The existing quorum is the ensemble clusters[0] runs, by its client Service.
+    "existing-quorum-is-a-library-ensemble": (
+        [
+            cluster("a", **zookeeper_ha(clusterId="shared")),
+            cluster("b", "other", **zookeeper_ha("a-zookeeper.flink.svc:2181", clusterId="shared")),
+        ],
+        "clusters[1].highAvailability.clusterId",
+        "is already taken by clusters[0] on the ZooKeeper ensemble of a-zookeeper.flink.svc:2181",
     ),
     "node-port-across-namespaces": (
         [cluster("a", "one", **node_port(30081)), cluster("b", "two", **node_port(30081))],
@@ -135,6 +145,16 @@ ACCEPTED = {
         cluster("a", **zookeeper_ha("zk-a:2181", clusterId="shared")),
         cluster("b", "other", **zookeeper_ha("zk-b:2181", clusterId="shared")),
     ],
+    # A Service of each one's own namespace: two stores.
+    "zookeeper-relative-names-in-other-namespaces": [
+        cluster("a", "one", **zookeeper_ha("zk:2181", clusterId="shared")),
+        cluster("b", "two", **zookeeper_ha("zk:2181", clusterId="shared")),
+    ],
+    # As the staging stack: one ensemble, each cluster under its own id.
+    "existing-quorum-of-a-library-ensemble-under-its-own-id": [
+        cluster("a", **zookeeper_ha(clusterId="a")),
+        cluster("b", **zookeeper_ha("a-zookeeper.flink.svc:2181", clusterId="b")),
+    ],
     # Each runs its own ensemble: the same id on two stores.
     "zookeeper-own-ensembles": [
         cluster("a", **zookeeper_ha(clusterId="shared")), cluster("b", **zookeeper_ha(clusterId="shared")),
@@ -156,7 +176,7 @@ def test_a_stack_accepts_clusters_that_share_nothing(case: str) -> None:
 @fuzz_settings(50)
 @given(
     members=st.lists(
-        st.from_regex(r"[a-z][a-z0-9-]{0,6}(\.[a-z][a-z0-9]{0,4}){0,2}:[1-9][0-9]{1,4}", fullmatch=True),
+        st.from_regex(r"[a-z][a-z0-9-]{0,6}(\.[a-z][a-z0-9]{0,4}){0,3}:[1-9][0-9]{1,4}", fullmatch=True),
         min_size=1, max_size=4, unique=True,
     ),
     seed=st.integers(0, 2**16),
@@ -165,9 +185,21 @@ def test_a_quorum_is_the_same_whatever_its_order_case_and_spacing(members: list[
     shuffled = list(members)
     random.Random(seed).shuffle(shuffled)
     rewritten = ",".join(f" {m.upper()}\t" if i % 2 else m for i, m in enumerate(shuffled))
-    assert normalized_quorum(rewritten) == normalized_quorum(",".join(members))
+    servers = quorum_servers(",".join(members), "flink")
+    assert quorum_servers(rewritten, "flink") == servers
     # Another server is another quorum.
-    assert normalized_quorum(",".join([*members, "other.zk:2181"])) != normalized_quorum(",".join(members))
+    assert quorum_servers(",".join([*members, "other.zk.infra.svc:2181"]), "flink") != servers
+
+
+@pytest.mark.parametrize("replicas", [1, 3, 5])
+def test_a_library_ensemble_is_one_store_by_any_of_its_names(replicas: int) -> None:
+    spec = make_spec(highAvailability={"type": "zookeeper", "storageDir": "hdfs://nn/f",
+                                       "zookeeper": {"replicas": replicas}})
+    written = {"analytics-zookeeper:2181", "analytics-zookeeper.flink.svc:2181",
+               "analytics-zookeeper.flink.svc.cluster.local.:2181"}
+    for quorum in [spec.zookeeper_quorum, *written]:
+        assert quorum_servers(quorum, "flink") == {"analytics-zookeeper.flink.svc:2181"}, quorum
+    assert quorum_servers("analytics-zookeeper:2181", "other") == {"analytics-zookeeper.other.svc:2181"}
 
 
 # --- FlinkCluster components of one Python program ------------------------------------------
