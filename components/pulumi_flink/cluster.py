@@ -12,6 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from .args import FlinkClusterArgs
+from .collisions import cluster_claims, kubernetes_provider, planning, program_claims
 from .configuration import FlinkConfiguration
 from .disruption import FlinkDisruptionBudgets
 from .errors import raise_if_any
@@ -155,6 +156,9 @@ class FlinkCluster(pulumi.ComponentResource):
     secrets or outputs. Bad input raises ``FlinkSpecError`` before anything is registered.
     Pass your own ``provider``/``providers`` and ``parent`` in ``opts``: every child
     inherits them. Per-job mode makes one ``FlinkJobCluster`` per job (``job_clusters``).
+    Two ``FlinkCluster`` of one program that would share a Kubernetes object, an HA cluster id
+    on one store or a node port (through one Kubernetes provider) are refused, the second
+    before it registers anything.
     """
 
     # The class-level annotations are the component's outputs in the package schema.
@@ -178,10 +182,14 @@ class FlinkCluster(pulumi.ComponentResource):
     def __init__(self, name: str, args: FlinkClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec, ha_credentials = spec_from_args(args)
         raise_if_any(check_ha_credentials(spec, ha_credentials))
+        requested = spec
         if ha_credentials is not None:
             ha = spec.high_availability.model_copy(update={"credentials_secret": spec.names.ha_credentials})
             spec = spec.model_copy(update={"high_availability": ha})
         ensure_valid(spec)
+        if not planning():  # a plan is the nested build cluster_claims makes of this very spec
+            claims = cluster_claims(requested, tuple(ha_credentials or ()))
+            raise_if_any(program_claims(kubernetes_provider(opts)).claim(f"FlinkCluster {name!r}", claims))
         super().__init__(f"{TYPE_PREFIX}:FlinkCluster", name, None, opts)
         self.spec: FlinkClusterSpec = spec
         """The validated spec the cluster was built from."""
@@ -191,8 +199,9 @@ class FlinkCluster(pulumi.ComponentResource):
             self.ha_credentials = credentials_secret(
                 name, spec, ha_credentials, pulumi.ResourceOptions(parent=self)
             )
-        for warning in cluster_warnings(spec):
-            pulumi.log.warn(warning, resource=self)
+        if not planning():  # a plan's warnings would be the real cluster's twice
+            for warning in cluster_warnings(spec):
+                pulumi.log.warn(warning, resource=self)
 
         self.parts: FlinkClusterParts | None = None
         """Session and application mode: the components of the cluster."""

@@ -16,10 +16,11 @@ import pulumi
 
 from .args import FlinkClusterArgs
 from .cluster import FlinkCluster
+from .collisions import Claims, cluster_claims
 from .errors import FlinkSpecError, Problem
 from .package_args import spec_args
 from .spec import FlinkClusterSpec
-from .validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings, planned_objects
+from .validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings
 
 PROJECT = "pulumi-flink"
 CLUSTERS_KEY = "clusters"
@@ -129,6 +130,7 @@ def parse_stack_config(
         raise FlinkSpecError(problems)
 
     specs: list[FlinkClusterSpec] = []
+    checked: list[tuple[int, FlinkClusterSpec, bool]] = []  # (index in the list, spec, valid on its own)
     for index, item in enumerate(raw):
         path = f"clusters[{index}]"
         try:
@@ -136,12 +138,14 @@ def parse_stack_config(
         except FlinkSpecError as exc:
             problems += exc.problems
             continue
-        problems += [p.prefixed(path) for p in check_cluster(spec)]
+        own = check_cluster(spec)
+        problems += [p.prefixed(path) for p in own]
         specs.append(spec)
+        checked.append((index, spec, not own))
 
-    problems += _check_collisions(specs)
     credentials, credential_problems = _parse_ha_credentials(config, prefix, secret_keys, specs)
     problems += credential_problems
+    problems += _check_collisions(checked, credentials)
     if problems:
         raise FlinkSpecError(problems)
     return StackConfig(tuple(specs), credentials)
@@ -195,17 +199,20 @@ def _parse_ha_credentials(
                 )
         refused = check_ha_credentials(by_name[cluster], variables)
         problems += [Problem(path, p.message, p.fix) for p in refused]
-        credentials[cluster] = secrets
+        if not refused and len(secrets) == len(variables):  # only good credentials reach a plan
+            credentials[cluster] = secrets
     return credentials, problems
 
 
-def _check_collisions(specs: list[FlinkClusterSpec]) -> list[Problem]:
+def _check_collisions(
+    checked: list[tuple[int, FlinkClusterSpec, bool]], credentials: Mapping[str, Mapping[str, SecretValue]]
+) -> list[Problem]:
     """Clusters of one stack need their own names (Pulumi's resource names derive from them),
-    and clusters of one namespace their own Kubernetes object names."""
+    and their own Kubernetes objects, HA cluster ids and node ports (``collisions``)."""
     problems: list[Problem] = []
     names: dict[str, tuple[int, str]] = {}
-    objects: dict[tuple[str, str, str], int] = {}
-    for index, spec in enumerate(specs):
+    claims = Claims()
+    for index, spec, valid in checked:
         for name in dict.fromkeys(cluster_names(spec)):
             if name in names:
                 owner, what = names[name]
@@ -219,19 +226,10 @@ def _check_collisions(specs: list[FlinkClusterSpec]) -> list[Problem]:
                 break
             names[name] = (index, "the name" if name == spec.name else "a per-job cluster name")
         else:
-            for kind, object_name in planned_objects(spec):
-                key = (spec.namespace, kind, object_name)
-                if key in objects and objects[key] != index:
-                    problems.append(
-                        Problem(
-                            f"clusters[{index}].name",
-                            f"its {kind} {object_name!r} would be the same object as one of "
-                            f"clusters[{objects[key]}] in namespace {spec.namespace}.",
-                            "rename one of the clusters, or put them in different namespaces",
-                        )
-                    )
-                    break
-                objects[key] = index
+            if valid:  # an invalid spec has no plan; its own problems come first
+                path = f"clusters[{index}]"
+                planned = cluster_claims(spec, tuple(credentials.get(spec.name, ())))
+                problems += [p.prefixed(path) for p in claims.claim(path, planned)]
     return problems
 
 

@@ -722,58 +722,6 @@ def cluster_names(spec: FlinkClusterSpec) -> list[str]:
     return [spec.name, *(spec.job_cluster(job).name for job in spec.jobs)]
 
 
-def planned_objects(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
-    """(kind, name) of every Kubernetes object the spec creates; checked against renders in tests."""
-    names = spec.names
-    ha = spec.high_availability
-    planned: list[tuple[str, str]] = []
-    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
-        planned += [
-            ("ConfigMap", names.zookeeper),
-            ("StatefulSet", names.zookeeper),
-            ("Service", names.zookeeper),
-            ("Service", names.zookeeper_peers),
-            ("PodDisruptionBudget", names.zookeeper),
-        ]
-    if ha.type == "zetcd":
-        planned += [
-            ("StatefulSet", names.etcd),
-            ("Service", names.etcd),
-            ("Service", names.etcd_peers),
-            ("PodDisruptionBudget", names.etcd),
-            ("Deployment", names.zetcd),
-            ("Service", names.zetcd),
-        ]
-    planned += [("NetworkPolicy", names.network_policy(c)) for c in network_policy_components(spec)]
-    if spec.mode == "per-job":
-        for job in spec.jobs:
-            job_cluster = spec.job_cluster(job)
-            planned += [*planned_objects(job_cluster), ("Job", job_cluster.names.submitter)]
-            if spec.network_policy.enabled:
-                planned.append(("NetworkPolicy", job_cluster.names.network_policy("submitter")))
-        return planned
-    planned += [
-        ("ConfigMap", names.config_map),
-        (spec.jobmanager_workload, names.jobmanager),
-        ("Service", names.jobmanager_service),
-        ("Service", names.rest_service),
-    ]
-    if spec.native:
-        planned.append(("ConfigMap", names.pod_template_config_map))
-    else:
-        planned.append(("Deployment", names.taskmanager))
-    if spec.native or ha.type == "kubernetes":
-        planned += [("Role", names.role), ("RoleBinding", names.role)]
-    if spec.pod.service_account_name is None:
-        planned.append(("ServiceAccount", names.service_account))
-    planned += [("PodDisruptionBudget", name) for _, name in disruption_budgets(spec)]
-    if spec.metrics.enabled and spec.metrics.pod_monitor:
-        planned.append(("PodMonitor", names.metrics))
-    if spec.metrics.enabled and spec.metrics.service_monitor:
-        planned += [("Service", names.metrics), ("ServiceMonitor", names.metrics)]
-    return planned
-
-
 _SECRET_FIX = (
     "give it to the pods from a Secret: highAvailability.credentialsSecret or haCredentials "
     "(e.g. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, which Flink's S3 file systems read), "
@@ -931,16 +879,6 @@ def disruption_budgets(spec: FlinkClusterSpec) -> list[tuple[str, str]]:
 def runs_store(spec: FlinkClusterSpec) -> bool:
     """Whether the spec runs an HA store of the library's own (ZooKeeper, or etcd and zetcd)."""
     return bool(spec.high_availability.store_components)
-
-
-def network_policy_components(spec: FlinkClusterSpec) -> list[str]:
-    """The components whose pods the spec's own NetworkPolicies guard (``network``): the
-    JobManagers and TaskManagers (per-job mode: each job cluster guards its own, and its
-    submitter) and the store."""
-    if not spec.network_policy.enabled:
-        return []
-    flink = [] if spec.mode == "per-job" else ["jobmanager", "taskmanager"]
-    return [*flink, *spec.high_availability.store_components]
 
 
 NETWORK_FIELD_NAMES = {"rest_from": "restFrom", "metrics_from": "metricsFrom", "dns_to": "dnsTo"}

@@ -231,8 +231,9 @@ def test_summary_per_mode(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "  job b: the jar's Main-Class from https://x.example.com/b.jar, on cluster etl-b" in out
     assert "    TaskManagers: 1 x (2 CPU, 1728Mi)" in out
     assert "    Client: Job etl-a-submit runs flink run once" in out
-    # app: 1 + 2 CPU; etl: (1 + 1) + (1 + 2) CPU; the clients are not counted (they finish).
-    assert "Totals: 4 slot(s), 8 CPU" in out
+    # What the manifests hold: app 1 + 2 CPU; etl (1 + 1) + (1 + 2) CPU and the two clients' 500m
+    # (their fetch-jar init containers' 100m fit in the main container's share).
+    assert "Totals: 4 slot(s), 9 CPU" in out
 
 
 def test_summary_of_a_native_cluster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,7 +31,7 @@ from pulumi_flink.pods import (
     job_check_script,
 )
 from pulumi_flink.spec import FlinkClusterSpec
-from pulumi_flink.validation import cluster_warnings, planned_objects
+from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.unit.test_schema import validate_all
 
@@ -563,24 +563,6 @@ def test_budgets_select_exactly_their_clusters_pods_of_their_component() -> None
 def test_per_job_clusters_get_their_own_budgets() -> None:
     objects = render(mode="per-job", jobs=[{"name": "clicks", "jar": JAR}, {"name": "views", "jar": JAR}])
     assert sorted(budgets(objects)) == ["analytics-clicks-taskmanager", "analytics-views-taskmanager"]
-
-
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {},
-        {"highAvailability": K8S_HA, "jobManager": {"replicas": 2}},
-        {**APPLICATION, "highAvailability": K8S_HA, "jobManager": {"replicas": 3, "workload": "Deployment"}},
-        {**NATIVE, "highAvailability": K8S_HA, "jobManager": {"replicas": 2}},
-        {"mode": "per-job", "jobs": [{"name": "a", "jar": JAR}], "highAvailability": K8S_HA,
-         "jobManager": {"replicas": 2}},
-    ],
-    ids=["session", "standby", "application-deployment", "native-standby", "per-job-standby"],
-)
-def test_planned_objects_list_the_budgets(overrides: Obj) -> None:
-    spec = make_spec(**overrides)
-    rendered = sorted(objects_by_kind_name(render_specs(spec)))
-    assert sorted(planned_objects(spec)) == rendered
 
 
 def test_budgets_are_children_of_the_clusters_disruption_component() -> None:

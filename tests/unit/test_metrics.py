@@ -20,7 +20,6 @@ import yaml
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import PROMETHEUS_REPORTER_CLASS, PROMETHEUS_REPORTER_FACTORY, render_config
 from pulumi_flink.renderer import Render
-from pulumi_flink.validation import planned_objects
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.unit.test_network_policy import (
     PROMETHEUS_NS,
@@ -294,7 +293,6 @@ def test_the_pod_monitor_selects_exactly_the_jobmanagers_and_taskmanagers(case: 
         (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
         assert endpoint == {"port": "metrics", "path": "/metrics"}
         assert all(metrics_port_of(p) == 9249 for p in selected)
-    assert sorted(planned_objects(spec)) == sorted(objects)
 
 
 def test_the_service_monitor_scrapes_a_headless_service_over_the_metrics_ports() -> None:
@@ -319,7 +317,6 @@ def test_the_service_monitor_scrapes_a_headless_service_over_the_metrics_ports()
     assert monitor["spec"]["endpoints"] == [{"port": "metrics", "path": "/metrics"}]
     rest = objects[("Service", "analytics-rest")]
     assert not selects(monitor["spec"]["selector"], rest["metadata"]["labels"])
-    assert sorted(planned_objects(spec)) == sorted(objects)
 
 
 def test_the_schemas_catch_a_misspelt_field() -> None:

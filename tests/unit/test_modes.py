@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from pulumi_flink.collisions import cluster_claims
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import render_config
 from pulumi_flink.naming import DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION, PART_OF_LABEL
 from pulumi_flink.renderer import RecordedResource, Render
 from pulumi_flink.spec import FlinkClusterSpec
-from pulumi_flink.validation import cluster_warnings, planned_objects
+from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 JAR_URL = "https://jars.example.com/jobs/orders-1.4.jar"
@@ -385,9 +386,12 @@ PLANNED = {
 
 
 @pytest.mark.parametrize("name", sorted(PLANNED))
-def test_planned_objects_are_exactly_the_rendered_ones(name: str) -> None:
+def test_the_collision_check_claims_exactly_the_rendered_objects(name: str) -> None:
     spec = PLANNED[name]
-    assert sorted(planned_objects(spec)) == sorted(objects_by_kind_name(render_specs(spec)))
+    claimed = [claim.key[1:] for claim in cluster_claims(spec) if claim.key[0] == "object"]
+    rendered = [(o["metadata"]["namespace"], o["kind"], o["metadata"]["name"])
+                for o in render_specs(spec).kubernetes_objects()]
+    assert sorted(claimed) == sorted(rendered)
 
 
 def test_pulumi_up_does_not_wait_for_a_jobmanager_job_but_waits_for_a_submission() -> None:
