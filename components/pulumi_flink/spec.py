@@ -499,8 +499,16 @@ def _check_image(value: str, example: str) -> str:
 
 
 def _check_lines(values: list[str], what: str) -> list[str]:
+    """Each item on one line, refused at its own index (``jvmOptions[1]``)."""
+    problems = []
     for index, value in enumerate(values):
-        check_no_control_characters(value, f"{what} [{index}]")
+        try:
+            check_no_control_characters(value, what)
+        except ValueError as exc:
+            message, _, fix = str(exc).partition(" Fix: ")
+            problems.append(Problem(f"[{index}]", message, fix))
+    if problems:
+        raise FlinkSpecError(problems)
     return values
 
 DEFAULT_JAR_FETCH_IMAGE = "curlimages/curl:8.11.1"
