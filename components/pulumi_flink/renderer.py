@@ -8,8 +8,10 @@ checked for the waits it would cause.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,8 +209,19 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.render = render
 
+    # Pulumi calls the monitor on executor threads, where MockMonitor makes an event loop for the
+    # thread and never closes it; each call here gets one that is closed when the call returns.
+    def Invoke(self, request: Any) -> Any:
+        with _call_loop():
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+    def ReadResource(self, request: Any) -> Any:
+        with _call_loop():
+            return super().ReadResource(request)  # type: ignore[no-untyped-call]
+
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        with _call_loop():
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = self.resources[response.urn].state if response.urn in self.resources else {}
             self.render.resources.append(
@@ -240,18 +253,63 @@ def run_program(
     """
     render = into if into is not None else Render()
     render.stack, render.project = stack, project
-    mocks = _Mocks()
-    monitor = _RecordingMonitor(mocks, render)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
+    with _own_event_loop():
+        mocks = _Mocks()
+        monitor = _RecordingMonitor(mocks, render)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        SETTINGS.rpc_manager.clear()
+        SETTINGS.outputs.clear()
 
-    def body() -> None:
-        result = program()
-        _sync_await(pulumi.Output.from_input(result).future())
+        def body() -> None:
+            result = program()
+            _sync_await(pulumi.Output.from_input(result).future())
 
-    _sync_await(run_pulumi_func(body))
+        _sync_await(run_pulumi_func(body))
     return render
+
+
+@contextlib.contextmanager
+def _call_loop() -> Iterator[None]:
+    """An event loop for one monitor call on a thread without a running loop, closed after it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        yield  # called from inside the program's loop: MockMonitor uses that one
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+@contextlib.contextmanager
+def _own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A fresh event loop for one program run, closed when it ends, as ``asyncio.run`` does.
+
+    Pulumi's ``_sync_await`` would otherwise leave its loop open for the garbage collector,
+    which closes it at interpreter exit, after its self-pipe sockets may be gone: a stray
+    ``BaseEventLoop.__del__ ... Invalid file descriptor`` on stderr after a good render.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        try:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
 
 
 def render_stack(stack: StackConfig, stack_name: str = "render", project: str = PROJECT) -> Render:

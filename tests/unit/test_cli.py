@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,9 +14,11 @@ import pytest
 import yaml
 
 from pulumi_flink.cli import main
-from pulumi_flink.manifests import load_manifests
+from pulumi_flink.manifests import RENDER_MARKER, load_manifests
 
 ROOT = Path(__file__).resolve().parents[2]
+# A child interpreter imports the same pulumi_flink as this one (a checkout's, not an installed one).
+IMPORT_PATH = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
 
 
 def write_stack(path: Path, clusters: object, extra: dict[str, object] | None = None) -> Path:
@@ -28,8 +33,12 @@ def test_render_dev_stack_writes_one_file_per_object(
 ) -> None:
     out = tmp_path / "out"
     assert main(["render", "--stack", "dev", "--stacks-dir", str(ROOT / "stacks"), "--out", str(out)]) == 0
-    files = sorted(p for p in out.rglob("*") if p.is_file())
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != RENDER_MARKER)
     assert files and all(p.suffix == ".yaml" for p in files)
+    marker = json.loads((out / RENDER_MARKER).read_text())
+    assert marker["files"] == {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
     for path in files:
         docs = list(yaml.safe_load_all(path.read_text()))
         assert len(docs) == 1 and {"apiVersion", "kind", "metadata"} <= set(docs[0])
@@ -72,7 +81,7 @@ def test_render_in_a_fresh_process_matches(tmp_path: Path) -> None:
             ],
             check=True,
             capture_output=True,
-            env={"PYTHONHASHSEED": str(run + 1), "PATH": "/usr/bin:/bin"},
+            env={"PYTHONHASHSEED": str(run + 1), "PATH": "/usr/bin:/bin", **IMPORT_PATH},
         )
         results.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*.yaml")})
     assert results[0] == results[1]
@@ -186,7 +195,7 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_render(
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
     assert main(["render", "--config", str(ROOT / "stacks" / "Pulumi.dev.yaml"), "--out", str(out)]) == 2
-    assert "not rendered manifests" in capsys.readouterr().err
+    assert "refusing to replace" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "keep me"
 
 

@@ -33,6 +33,7 @@ from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNO
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.renderer import REDACTED, render_stack
 from pulumi_flink.workloads import REPLACE_ON_MODE_CHANGE
+from tests.unit.test_cli import IMPORT_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
@@ -605,7 +606,7 @@ def test_output_is_deterministic(base: Path, head: Callable[..., Path], tmp_path
             [sys.executable, "-m", "pulumi_flink.cli", "diff", str(base), str(after)],
             capture_output=True,
             check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin", **IMPORT_PATH},
         )
         assert result.stdout == outputs[0]
     # Nor does the order the objects were read in matter.
