@@ -83,6 +83,8 @@ class FolderContents:
 
 
 def _kind_of(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a file"
     if stat.S_ISLNK(mode):
         return "a symbolic link"
     if stat.S_ISFIFO(mode):

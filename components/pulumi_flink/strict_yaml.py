@@ -147,9 +147,13 @@ for _tag in ("binary", "set", "omap", "pairs"):
     StrictLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", StrictLoader.construct_refused_tag)
 
 
-def _describe(path: Path, exc: yaml.YAMLError) -> str:
+def _describe(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return f"{path}:{line}: not valid YAML: the character #x{character:04x} is not allowed"
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return f"{path}: not valid YAML: {exc}"
+        return f"{path}: not valid YAML: " + " ".join(str(exc).split())
     mark = exc.problem_mark or exc.context_mark
     where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
     problem = exc.problem or "not valid YAML"
@@ -209,35 +213,35 @@ def _unshared(value: Any) -> Any:
     return value
 
 
-def _loader(path: Path, text: str) -> StrictLoader:
-    loader = StrictLoader(text)
-    loader.name = str(path)
-    return loader
 
 
 def load_document(path: Path, *, follow_symlinks: bool = True) -> Any:
     """The one YAML document of ``path`` (None for an empty file)."""
-    loader = _loader(path, read_text(path, follow_symlinks=follow_symlinks))
+    text = read_text(path, follow_symlinks=follow_symlinks)
     try:
-        document = loader.get_single_data()
-        return _unshared(document) if loader.aliased else document
+        loader = StrictLoader(text)  # checks every character
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        raise YamlFileError(_describe(path, exc)) from None
-    finally:
-        loader.dispose()
+        raise YamlFileError(_describe(path, text, exc)) from None
+    return _unshared(document) if loader.aliased else document
 
 
 def load_documents(path: Path, *, follow_symlinks: bool = True) -> list[Any]:
     """Every YAML document of ``path``, empty ones left out."""
-    loader = _loader(path, read_text(path, follow_symlinks=follow_symlinks))
+    text = read_text(path, follow_symlinks=follow_symlinks)
     documents = []
     try:
-        while loader.check_data():  # type: ignore[no-untyped-call]
-            document = loader.get_data()
-            if document is not None:
-                documents.append(_unshared(document) if loader.aliased else document)
+        loader = StrictLoader(text)  # checks every character
+        try:
+            while loader.check_data():  # type: ignore[no-untyped-call]
+                document = loader.get_data()
+                if document is not None:
+                    documents.append(_unshared(document) if loader.aliased else document)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
-        raise YamlFileError(_describe(path, exc)) from None
-    finally:
-        loader.dispose()
+        raise YamlFileError(_describe(path, text, exc)) from None
     return documents
