@@ -121,7 +121,7 @@ class StrictLoader(yaml.SafeLoader):
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError, IndexError, TypeError) as exc:  # e.g. an empty `!!int`
             raise ConstructorError(None, None, f"not a value: {exc}", node.start_mark) from None
 
     def construct_bounded_number(self, node: ScalarNode) -> Any:

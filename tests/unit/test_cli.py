@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_flink import cli
 from pulumi_flink.cli import load_stack_file, main
 from pulumi_flink.manifests import RENDER_MARKER, load_manifests
 from pulumi_flink.program import parse_stack_config
 from pulumi_flink.renderer import render_stack
+from tests.unit.test_properties import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # A child interpreter imports the same pulumi_flink as this one (a checkout's, not an installed one).
@@ -507,3 +513,65 @@ def test_a_render_in_a_fresh_process_writes_nothing_to_stderr(tmp_path: Path) ->
         timeout=120,
     )
     assert result.returncode == 0 and result.stderr == ""
+
+
+# --- any stack file at all ------------------------------------------------------------------------
+
+# Pieces of YAML, good and bad, that a stack file is spliced from.
+YAML_PIECES = [
+    "config:", "pulumi-flink:clusters:", "\n", "  ", "- ", ": ", ", ", "[", "]", "{", "}", "? ", "'", '"',
+    "name: a", "flinkVersion: '1.20'", "taskManager:", "replicas: ", "slots: 2", "2", "-1", "1e999", ".nan",
+    "yes", "~", "0b2", "0x1F", "2024-02-30", "9" * 70, "&a ", "*a", "&b [*a, *a, *a, *a]", "<<: ", "<<: *a",
+    "!!python/object:os.system ", "!!set ", "!!binary ", "!!int ", "!x ", "#", "---\n", "...\n", "\t", "\x00",
+    "\x07", "\u2028", "\ufeff", "é", "a" * 200,
+]
+VALID_STACK = "config:\n  pulumi-flink:clusters:\n    - name: a\n      flinkVersion: '1.20'\n"
+
+
+def deep_document(depth: int) -> str:
+    return "config:\n  x: " + "[" * depth + "]" * depth + "\n"
+
+
+def duplicate_keys(key: str) -> str:
+    return f"config:\n  {key}: 1\n  {key}: 2\n"
+
+
+stack_file_bytes = st.one_of(
+    st.binary(max_size=200),
+    st.lists(st.sampled_from(YAML_PIECES), max_size=30).map(lambda parts: "".join(parts).encode()),
+    st.builds(
+        lambda at, parts: (VALID_STACK[:at] + "".join(parts) + VALID_STACK[at:]).encode(),
+        st.integers(0, len(VALID_STACK)),
+        st.lists(st.sampled_from(YAML_PIECES), max_size=4),
+    ),
+    st.integers(1, 3000).map(lambda d: deep_document(d).encode()),
+    st.sampled_from(["pulumi-flink:clusters", "a", "1", "true", "null"]).map(
+        lambda key: duplicate_keys(key).encode()
+    ),
+    st.integers(1, 12).map(
+        lambda levels: (
+            "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]\n" for n in range(1, levels))
+            + "config: {}\n"
+        ).encode()
+    ),
+)
+
+
+@fuzz_settings(60)
+@given(content=stack_file_bytes)
+def test_any_stack_file_renders_or_exits_2_with_one_message_and_writes_nothing(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack, out = Path(tmp) / "Pulumi.fuzz.yaml", Path(tmp) / "out"
+        stack.write_bytes(content)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["render", "--config", str(stack), "--out", str(out)])
+        err = stderr.getvalue()
+        assert code in (0, 2), (code, err)
+        assert "Traceback" not in err and "internal error" not in err, err
+        if code == 2:
+            assert err.startswith("error: ") and stdout.getvalue() == ""
+            assert sorted(p.name for p in Path(tmp).iterdir()) == ["Pulumi.fuzz.yaml"]
+        else:
+            assert (out / RENDER_MARKER).is_file()

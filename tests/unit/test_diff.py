@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from pulumi_flink.diff import (
     parse_property_path,
     to_markdown,
 )
-from pulumi_flink.manifests import write_manifests
+from pulumi_flink.manifests import RENDER_MARKER, write_manifests
 from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.renderer import REDACTED, render_stack
@@ -546,9 +547,57 @@ def _misplaced(folder: Path) -> Path:
     )
 
 
+def _bomb(folder: Path) -> Path:
+    laughs = "".join(f"  l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]\n" for n in range(1, 9))
+    return _manifest_file(
+        folder, "configmap-c.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata:\n  l0: &l0 x\n" + laughs,
+    )
+
+
+def _duplicate_key(folder: Path) -> Path:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\nkind: x\n"
+    return _manifest_file(folder, "configmap-c.yaml", text)
+
+
+def _deep(folder: Path) -> Path:
+    return _manifest_file(folder, "configmap-c.yaml", "data: " + "[" * 50_000 + "]" * 50_000)
+
+
+def _binary(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    (folder / "ns" / "configmap-c.yaml").write_bytes(b"\x00\xff" * 100)
+    return folder
+
+
+def _symlink(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    (folder / "ns" / "configmap-c.yaml").symlink_to("/dev/zero")
+    return folder
+
+
+def _fifo(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    os.mkfifo(folder / "ns" / "configmap-c.yaml")
+    return folder
+
+
+def _namespace_not_a_string(folder: Path) -> Path:
+    return _manifest_file(
+        folder, "configmap-c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: [ns]}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
+        (_bomb, "aliases expand to more than 10000 values"),
+        (_duplicate_key, "ns/configmap-c.yaml:4:1: mapping key 'kind' already defined at line 2"),
+        (_deep, "configmap-c.yaml:1:70: nested more than 64 levels deep"),
+        (_binary, "a binary file"),
+        (_symlink, "ns/configmap-c.yaml is a symbolic link, not a manifest"),
+        (_fifo, "ns/configmap-c.yaml is a FIFO, not a manifest"),
+        (_namespace_not_a_string, "not a rendered Kubernetes object"),
         (_missing, "no such folder"),
         (_a_file, "not a folder"),
         (_other_files, "notes.txt is not a YAML manifest"),
@@ -582,6 +631,16 @@ def test_an_out_file_that_cannot_be_written_exits_2(
     assert main(["diff", str(base), str(base), "--out", str(tmp_path)]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("error: ") and captured.out == ""
+
+
+def test_the_render_marker_is_not_an_object_and_older_renders_have_none(
+    base: Path, head: Callable[..., Path], tmp_path: Path
+) -> None:
+    after = head(set_replicas)
+    expected = diff_folders(base, after)[1]
+    assert (after / RENDER_MARKER).is_file()
+    (after / RENDER_MARKER).unlink()  # as `pulumi-flink render` of an earlier version wrote it
+    assert diff_folders(base, after)[1] == expected
 
 
 def test_an_empty_folder_is_a_render_of_nothing(base: Path, tmp_path: Path) -> None:
