@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_flink.cli import load_stack_file, main
 from pulumi_flink.diff import (
@@ -34,7 +40,8 @@ from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNO
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.renderer import REDACTED, render_stack
 from pulumi_flink.workloads import REPLACE_ON_MODE_CHANGE
-from tests.unit.test_cli import IMPORT_PATH
+from tests.unit.test_cli import IMPORT_PATH, YAML_PIECES
+from tests.unit.test_properties import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
@@ -713,3 +720,34 @@ if __name__ == "__main__":  # pragma: no cover - prints the docs sample
                 ]
             )
         )
+
+
+# --- any render folder at all ------------------------------------------------------------------
+
+VALID_MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\ndata:\n  a: b\n"
+
+
+@fuzz_settings(150)
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.builds(
+            lambda at, parts: (VALID_MANIFEST[:at] + "".join(parts) + VALID_MANIFEST[at:]).encode(),
+            st.integers(0, len(VALID_MANIFEST)),
+            st.lists(st.sampled_from(YAML_PIECES), max_size=4),
+        ),
+    )
+)
+def test_any_manifest_file_compares_or_exits_2_with_one_message(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base, head = Path(tmp) / "base", Path(tmp) / "head" / "ns"
+        write_manifests([yaml.safe_load(VALID_MANIFEST)], base)
+        head.mkdir(parents=True)
+        (head / "configmap-c.yaml").write_bytes(content)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["diff", str(base), str(head.parent)])
+        err = stderr.getvalue()
+        assert code in (0, 2), (code, err)
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert (code == 2) == bool(err) and (code == 2) != bool(stdout.getvalue())
