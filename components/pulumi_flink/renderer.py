@@ -9,8 +9,10 @@ checked for the waits it would cause.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import hashlib
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -253,7 +255,7 @@ def run_program(
     """
     render = into if into is not None else Render()
     render.stack, render.project = stack, project
-    with _own_event_loop():
+    with _program_loop():
         mocks = _Mocks()
         monitor = _RecordingMonitor(mocks, render)
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
@@ -287,29 +289,44 @@ def _call_loop() -> Iterator[None]:
         loop.close()
 
 
-@contextlib.contextmanager
-def _own_event_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """A fresh event loop for one program run, closed when it ends, as ``asyncio.run`` does.
+_LOOPS_CLOSED_AT_EXIT: list[asyncio.AbstractEventLoop] = []
 
-    Pulumi's ``_sync_await`` would otherwise leave its loop open for the garbage collector,
-    which closes it at interpreter exit, after its self-pipe sockets may be gone: a stray
-    ``BaseEventLoop.__del__ ... Invalid file descriptor`` on stderr after a good render.
+
+def _close_at_exit(loop: asyncio.AbstractEventLoop) -> None:
+    if not loop.is_closed() and not loop.is_running():
+        loop.close()
+
+
+@contextlib.contextmanager
+def _program_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """The thread's event loop for a program run (a new one if there is none or it is closed).
+
+    It stays open for the next run (Outputs made between runs belong to it) and is closed at
+    interpreter exit. Left to the garbage collector instead, it is closed during interpreter
+    teardown, after its self-pipe sockets may be gone: a stray ``BaseEventLoop.__del__ ...
+    Invalid file descriptor`` on stderr after a good render. Tasks the run leaves are cancelled.
     """
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: no implicit loop
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    if loop not in _LOOPS_CLOSED_AT_EXIT:
+        _LOOPS_CLOSED_AT_EXIT.append(loop)
+        atexit.register(_close_at_exit, loop)
+    earlier = asyncio.all_tasks(loop)
     try:
         yield loop
     finally:
-        try:
-            pending = asyncio.all_tasks(loop)
-            for task in pending:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.run_until_complete(loop.shutdown_default_executor())
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+        left = asyncio.all_tasks(loop) - earlier
+        for task in left:
+            task.cancel()
+        if left and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
 def render_stack(stack: StackConfig, stack_name: str = "render", project: str = PROJECT) -> Render:

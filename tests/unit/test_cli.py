@@ -20,7 +20,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink import cli
+from pulumi_flink import cli, renderer
 from pulumi_flink.cli import load_stack_file, main
 from pulumi_flink.manifests import RENDER_MARKER, load_manifests
 from pulumi_flink.program import parse_stack_config
@@ -497,9 +497,21 @@ def test_every_event_loop_of_a_render_is_closed(monkeypatch: pytest.MonkeyPatch)
         return loops[-1]
 
     monkeypatch.setattr(asyncio, "new_event_loop", recorded)
+    program_loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(program_loop)
+    try:
+        render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
+        render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
+        assert len(loops) > 2  # the program's, and one per monitor call
+        # The program's loop stays for the next run, to be closed at exit; the monitor's are closed.
+        assert [loop for loop in loops if not loop.is_closed()] == [program_loop]
+        assert program_loop in renderer._LOOPS_CLOSED_AT_EXIT
+    finally:
+        asyncio.set_event_loop(None)
+        program_loop.close()
+    # A closed loop is not reused: the next run makes its own.
     render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
-    assert len(loops) > 1  # the program's, and the monitor's
-    assert all(loop.is_closed() for loop in loops)
+    assert not asyncio.get_event_loop().is_closed()
 
 
 def test_a_render_in_a_fresh_process_writes_nothing_to_stderr(tmp_path: Path) -> None:
