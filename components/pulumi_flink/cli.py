@@ -4,25 +4,37 @@
     pulumi-flink render --config FILE --out DIR
     pulumi-flink diff BASE_DIR HEAD_DIR [--out FILE] [--title TEXT] [--exit-code]
 
-render exit codes: 0 rendered; 2 bad input (nothing written).
+render exit codes: 0 rendered; 2 bad input, or an --out folder the renderer did not write itself
+(nothing written).
 diff exit codes: 0 compared; 1 changes found with --exit-code; 2 bad input (nothing written).
+Either exits 2 with a one-line "internal error" for a bug; PULUMI_FLINK_DEBUG=1 shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .diff import DEFAULT_TITLE, DiffOptions, RenderDirError, diff_folders
 from .errors import FlinkSpecError
-from .manifests import OutputDirError, write_manifests
+from .manifests import PROJECT_FILE, OutputDirError, write_manifests
 from .program import PROJECT, StackConfig, parse_stack_config
 from .renderer import render_stack
+from .strict_yaml import YamlFileError, load_document
 from .summary import summarize
+
+DEBUG_ENV = "PULUMI_FLINK_DEBUG"
+"""Set to 1 and an unexpected error shows its traceback instead of a one-line report."""
+BUG_REPORT_HINT = (
+    f"this is a bug in pulumi-flink: please report it with the input that caused it "
+    f"({DEBUG_ENV}=1 shows the traceback)"
+)
+# Pulumi's rule for stack names: alphanumerics, hyphens, underscores and periods, at most 100.
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}\Z")
 
 
 class InputError(Exception):
@@ -31,12 +43,12 @@ class InputError(Exception):
 
 def load_stack_file(path: Path) -> dict[str, Any]:
     """The ``config:`` block of a Pulumi stack file (``Pulumi.<stack>.yaml``)."""
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such stack config file")
     try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
+        document = load_document(path) or {}
+    except YamlFileError as exc:
+        raise InputError(str(exc)) from None
     if not isinstance(document, dict) or not isinstance(document.get("config", {}), dict):
         raise InputError(f"{path}: expected a mapping with a 'config:' block")
     config: dict[str, Any] = document.get("config") or {}
@@ -44,12 +56,30 @@ def load_stack_file(path: Path) -> dict[str, Any]:
 
 
 def project_name(start: Path) -> str:
+    """The ``name`` of the nearest ``Pulumi.yaml`` at or above ``start`` (the project's)."""
     for folder in [start.resolve(), *start.resolve().parents]:
-        candidate = folder / "Pulumi.yaml"
+        candidate = folder / PROJECT_FILE
         if candidate.is_file():
-            document = yaml.safe_load(candidate.read_text()) or {}
-            return str(document.get("name", PROJECT))
+            try:
+                document = load_document(candidate)
+            except YamlFileError as exc:
+                raise InputError(f"{exc} (the Pulumi project file above the stack file)") from None
+            if document is None:
+                return PROJECT
+            name = document.get("name", PROJECT) if isinstance(document, dict) else None
+            if not isinstance(name, str) or not name:
+                raise InputError(f"{candidate}: expected a mapping with a string 'name:' (the project name)")
+            return name
     return PROJECT
+
+
+def stack_name_argument(text: str) -> str:
+    """argparse type of ``--stack``: a Pulumi stack name, which is also a file and folder name."""
+    if not _STACK_NAME.match(text) or text in {".", ".."}:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a stack name (letters, digits, '-', '_' and '.', at most 100, not '.' or '..')"
+        )
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,7 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     render = commands.add_parser("render", help="render a stack's Kubernetes objects offline")
     source = render.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="stack name: reads STACKS_DIR/Pulumi.<stack>.yaml")
+    source.add_argument(
+        "--stack", type=stack_name_argument, help="stack name: reads STACKS_DIR/Pulumi.<stack>.yaml"
+    )
     source.add_argument("--config", type=Path, help="any stack config file")
     render.add_argument(
         "--stacks-dir",
@@ -87,23 +119,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stack_name_of(path: Path) -> str:
+    name = path.stem.removeprefix("Pulumi.")
+    try:
+        return stack_name_argument(name)
+    except argparse.ArgumentTypeError as exc:
+        raise InputError(f"{path}: the stack name is the <stack> of Pulumi.<stack>.yaml: {exc}") from None
+
+
 def render_command(args: argparse.Namespace) -> int:
     path = args.config or args.stacks_dir / f"Pulumi.{args.stack}.yaml"
-    stack_name = args.stack or path.stem.removeprefix("Pulumi.")
-    out_dir = args.out or Path("rendered") / stack_name
-    project = project_name(path.parent)
     try:
+        stack_name = args.stack or _stack_name_of(path)
+        project = project_name(path.parent)
         stack: StackConfig = parse_stack_config(load_stack_file(path), project)
+        render = render_stack(stack, stack_name=stack_name, project=project)
     except (InputError, FlinkSpecError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("nothing was rendered", file=sys.stderr)
         return 2
-    render = render_stack(stack, stack_name=stack_name, project=project)
+    out_dir = args.out or Path("rendered") / stack_name
     objects = render.kubernetes_objects()
     try:
-        write_manifests(objects, out_dir)
+        write_manifests(objects, out_dir, protected=[path])
     except OutputDirError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
         return 2
     print(summarize(stack, objects, stack_name), end="")
     print(f"\nWrote {len(objects)} objects to {out_dir}/")
@@ -117,7 +158,7 @@ def diff_command(args: argparse.Namespace) -> int:
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(markdown, encoding="utf-8")
-    except (RenderDirError, OSError) as exc:
+    except (RenderDirError, OSError, ValueError) as exc:  # ValueError: a NUL in a path
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.out:
@@ -138,11 +179,21 @@ def _write_utf8(text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "render":
-        return render_command(args)
-    if args.command == "diff":
-        return diff_command(args)
-    return 2  # pragma: no cover - argparse refuses other commands
+    command = {"render": render_command, "diff": diff_command}[args.command]
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        # Bad input has its own messages above; what reaches here is a bug. One line, not a
+        # traceback, but naming the exception's type so that tests and reports still see it.
+        if os.environ.get(DEBUG_ENV):
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:300]
+        print(f"error: internal error: {type(exc).__name__}: {detail}", file=sys.stderr)
+        print(BUG_REPORT_HINT, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

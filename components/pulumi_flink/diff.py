@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-import yaml
-
-from .manifests import object_relative_path
+from .manifests import RENDER_MARKER, folder_contents, object_relative_path
 from .naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION
 from .renderer import REDACTED
+from .strict_yaml import YamlFileError, load_documents
 from .workloads import REPLACE_ON_MODE_CHANGE
 
 DEFAULT_TITLE = "pulumi-flink diff"
@@ -67,6 +66,7 @@ def _is_object(doc: Any) -> bool:
         and isinstance(doc.get("kind"), str)
         and isinstance(doc.get("metadata"), dict)
         and isinstance(doc["metadata"].get("name"), str)
+        and isinstance(doc["metadata"].get("namespace") or "", str)
     )
 
 
@@ -74,26 +74,35 @@ def load_render(folder: Path) -> dict[ObjectKey, dict[str, Any]]:
     """The objects of a render folder: one object per ``<namespace>/<kind>-<name>.yaml`` file.
 
     An empty folder stands for no objects (e.g. a stack the base commit does not have yet).
+    The render marker is not an object (and renders of older versions have none); links,
+    FIFOs and other non-files are refused, never followed or read.
     """
     folder = Path(folder)
     if not folder.exists():
         raise RenderDirError(f"{folder}: no such folder")
     if not folder.is_dir():
         raise RenderDirError(f"{folder}: not a folder")
+    try:
+        contents = folder_contents(folder)
+    except OSError as exc:
+        raise RenderDirError(f"{folder}: cannot read: {exc.strerror}: {exc.filename}") from None
+    if contents.strange:
+        first = sorted(contents.strange)[0]
+        raise RenderDirError(
+            f"{folder} is not a render folder: {first} is {contents.strange[first]}, not a manifest"
+        )
     objects: dict[ObjectKey, dict[str, Any]] = {}
-    for path in sorted(p for p in folder.rglob("*") if not p.is_dir()):
-        relative = path.relative_to(folder)
+    for name in sorted(set(contents.files) - {RENDER_MARKER}):
+        path, relative = contents.files[name], Path(name)
         if path.suffix != ".yaml":
             raise RenderDirError(
                 f"{folder} is not a render folder: {relative} is not a YAML manifest "
                 "(render with `pulumi-flink render --out DIR`)"
             )
         try:
-            docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
-        except yaml.YAMLError as exc:
-            raise RenderDirError(f"{path}: not valid YAML: {exc}") from None
-        except UnicodeDecodeError:
-            raise RenderDirError(f"{path}: not a UTF-8 text file") from None
+            docs = load_documents(path, follow_symlinks=False)
+        except YamlFileError as exc:
+            raise RenderDirError(str(exc)) from None
         if len(docs) != 1 or not _is_object(docs[0]):
             raise RenderDirError(
                 f"{path}: not a rendered Kubernetes object (one per file, with apiVersion, kind, "

@@ -8,8 +8,12 @@ checked for the waits it would cause.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,8 +211,19 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.render = render
 
+    # Pulumi calls the monitor on executor threads, where MockMonitor makes an event loop for the
+    # thread and never closes it; each call here gets one that is closed when the call returns.
+    def Invoke(self, request: Any) -> Any:
+        with _call_loop():
+            return super().Invoke(request)  # type: ignore[no-untyped-call]
+
+    def ReadResource(self, request: Any) -> Any:
+        with _call_loop():
+            return super().ReadResource(request)  # type: ignore[no-untyped-call]
+
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        with _call_loop():
+            response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type != "pulumi:pulumi:Stack":
             inputs = self.resources[response.urn].state if response.urn in self.resources else {}
             self.render.resources.append(
@@ -240,18 +255,78 @@ def run_program(
     """
     render = into if into is not None else Render()
     render.stack, render.project = stack, project
-    mocks = _Mocks()
-    monitor = _RecordingMonitor(mocks, render)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    SETTINGS.rpc_manager.clear()
-    SETTINGS.outputs.clear()
+    with _program_loop():
+        mocks = _Mocks()
+        monitor = _RecordingMonitor(mocks, render)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        SETTINGS.rpc_manager.clear()
+        SETTINGS.outputs.clear()
 
-    def body() -> None:
-        result = program()
-        _sync_await(pulumi.Output.from_input(result).future())
+        def body() -> None:
+            result = program()
+            _sync_await(pulumi.Output.from_input(result).future())
 
-    _sync_await(run_pulumi_func(body))
+        _sync_await(run_pulumi_func(body))
     return render
+
+
+@contextlib.contextmanager
+def _call_loop() -> Iterator[None]:
+    """An event loop for one monitor call on a thread without a running loop, closed after it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        yield  # called from inside the program's loop: MockMonitor uses that one
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+_LOOPS_CLOSED_AT_EXIT: list[asyncio.AbstractEventLoop] = []
+
+
+def _close_at_exit(loop: asyncio.AbstractEventLoop) -> None:
+    if not loop.is_closed() and not loop.is_running():
+        loop.close()
+
+
+@contextlib.contextmanager
+def _program_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """The thread's event loop for a program run (a new one if there is none or it is closed).
+
+    It stays open for the next run (Outputs made between runs belong to it) and is closed at
+    interpreter exit. Left to the garbage collector instead, it is closed during interpreter
+    teardown, after its self-pipe sockets may be gone: a stray ``BaseEventLoop.__del__ ...
+    Invalid file descriptor`` on stderr after a good render. Tasks the run leaves are cancelled.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: no implicit loop
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+    if loop not in _LOOPS_CLOSED_AT_EXIT:
+        _LOOPS_CLOSED_AT_EXIT.append(loop)
+        atexit.register(_close_at_exit, loop)
+    earlier = asyncio.all_tasks(loop)
+    try:
+        yield loop
+    finally:
+        left = asyncio.all_tasks(loop) - earlier
+        for task in left:
+            task.cancel()
+        if left and not loop.is_running():
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
 
 
 def render_stack(stack: StackConfig, stack_name: str = "render", project: str = PROJECT) -> Render:

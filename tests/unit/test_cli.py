@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import io
+import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
-from pulumi_flink.cli import main
-from pulumi_flink.manifests import load_manifests
+from pulumi_flink import cli, renderer
+from pulumi_flink.cli import load_stack_file, main
+from pulumi_flink.manifests import RENDER_MARKER, load_manifests
+from pulumi_flink.program import parse_stack_config
+from pulumi_flink.renderer import render_stack
+from tests.unit.test_properties import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# A child interpreter imports the same pulumi_flink as this one (a checkout's, not an installed one).
+IMPORT_PATH = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
 
 
 def write_stack(path: Path, clusters: object, extra: dict[str, object] | None = None) -> Path:
@@ -28,8 +44,12 @@ def test_render_dev_stack_writes_one_file_per_object(
 ) -> None:
     out = tmp_path / "out"
     assert main(["render", "--stack", "dev", "--stacks-dir", str(ROOT / "stacks"), "--out", str(out)]) == 0
-    files = sorted(p for p in out.rglob("*") if p.is_file())
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != RENDER_MARKER)
     assert files and all(p.suffix == ".yaml" for p in files)
+    marker = json.loads((out / RENDER_MARKER).read_text())
+    assert marker["files"] == {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
     for path in files:
         docs = list(yaml.safe_load_all(path.read_text()))
         assert len(docs) == 1 and {"apiVersion", "kind", "metadata"} <= set(docs[0])
@@ -72,7 +92,7 @@ def test_render_in_a_fresh_process_matches(tmp_path: Path) -> None:
             ],
             check=True,
             capture_output=True,
-            env={"PYTHONHASHSEED": str(run + 1), "PATH": "/usr/bin:/bin"},
+            env={"PYTHONHASHSEED": str(run + 1), "PATH": "/usr/bin:/bin", **IMPORT_PATH},
         )
         results.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*.yaml")})
     assert results[0] == results[1]
@@ -186,7 +206,7 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_render(
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
     assert main(["render", "--config", str(ROOT / "stacks" / "Pulumi.dev.yaml"), "--out", str(out)]) == 2
-    assert "not rendered manifests" in capsys.readouterr().err
+    assert "refusing to replace" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "keep me"
 
 
@@ -263,3 +283,308 @@ def test_summary_of_a_highly_available_cluster(tmp_path: Path, capsys: pytest.Ca
     assert "  ZooKeeper: 3 x (500m CPU, 1Gi, 10Gi volume), StatefulSet ha-zookeeper" in out
     # 2 JobManagers + 1 TaskManager + 3 ZooKeeper servers.
     assert "Requests = limits: 4500m CPU, 8000Mi memory" in out
+
+
+# --- the input file itself --------------------------------------------------------------------
+
+DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
+
+
+def render_refused(
+    capsys: pytest.CaptureFixture[str], stack: Path, out: Path, *extra: str
+) -> str:
+    """Render ``stack``: exit 2 in bounded time, one clear message, nothing written. stderr."""
+    start = time.monotonic()
+    assert main(["render", "--config", str(stack), "--out", str(out), *extra]) == 2
+    assert time.monotonic() - start < 10
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and captured.out == ""
+    assert "Traceback" not in captured.err and "internal error" not in captured.err, captured.err
+    assert not out.exists()
+    return captured.err
+
+
+def _laughs(levels: int) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]" for n in range(1, levels)]
+    return "\n".join(lines) + "\nconfig: {}\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (_laughs(9), ":4:45: aliases expand to more than 10000 values"),
+        ("config:\n  pulumi-flink:clusters: &c [" + "*c, " * 3 + "]\n", "is inside its own anchor"),
+        ("config:\n  x: " + "[" * 5000 + "]" * 5000 + "\n", ":2:68: nested more than 64 levels deep"),
+        (
+            "config:\n  pulumi-flink:clusters:\n    - {name: a, flinkVersion: '1.20'}\n"
+            "  pulumi-flink:clusters: []\n",
+            ":4:3: mapping key 'pulumi-flink:clusters' already defined at line 2",
+        ),
+        (b"\x7fELF\x02\x01\x01\x00\x00\x00", "a binary file (it holds NUL bytes)"),
+        (b"config:\n  a: \xc3\x28\n", ":2: not UTF-8 text"),
+        ("config: !!python/object/apply:os.system [echo hi]\n", ":1:9: not valid YAML: could not determine"),
+        ("config:\n  n: " + "1" * 5000 + "\n", ":2:6: a number longer than 64 characters"),
+        ("- config\n", "expected a mapping with a 'config:' block"),
+        ("config: [a, b]\n", "expected a mapping with a 'config:' block"),
+        ("config:\n  pulumi-flink:clusters: 2024-01-01\n", "pulumi-flink:clusters"),
+        ("config:\n  pulumi-flink:clusters: [{name: a, flinkVersion: .nan}]\n", "clusters[0].flinkVersion"),
+    ],
+)
+def test_a_bad_stack_file_exits_2_with_file_and_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | bytes, message: str
+) -> None:
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_bytes(content.encode() if isinstance(content, str) else content)
+    err = render_refused(capsys, stack, tmp_path / "out")
+    assert message in err, err
+    assert "nothing was rendered" in err
+
+
+def test_a_deeply_nested_stack_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stack = tmp_path / "Pulumi.deep.yaml"
+    stack.write_text("config:\n  x: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert f"{stack}:2:" in render_refused(capsys, stack, tmp_path / "out")
+
+
+def test_a_fifo_or_folder_as_the_stack_file_is_refused_without_waiting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "Pulumi.fifo.yaml"
+    os.mkfifo(fifo)
+    assert "not a regular file" in render_refused(capsys, fifo, tmp_path / "out")
+    folder = tmp_path / "Pulumi.folder.yaml"
+    folder.mkdir()
+    assert "not a regular file" in render_refused(capsys, folder, tmp_path / "out")
+
+
+def test_aliases_within_bounds_render_as_if_written_out(tmp_path: Path) -> None:
+    cluster = "{name: a, flinkVersion: '1.20', taskManager: &tm {replicas: 2, slots: 2}}"
+    with_alias = tmp_path / "Pulumi.alias.yaml"
+    with_alias.write_text(
+        f"config:\n  pulumi-flink:clusters:\n    - {cluster}\n"
+        "    - {name: b, flinkVersion: '1.20', taskManager: *tm}\n"
+    )
+    written_out = tmp_path / "Pulumi.plain.yaml"
+    plain = with_alias.read_text().replace("&tm ", "").replace("*tm", "{replicas: 2, slots: 2}")
+    written_out.write_text(plain)
+    for stack in (with_alias, written_out):
+        assert main(["render", "--config", str(stack), "--out", str(tmp_path / stack.stem)]) == 0
+    assert load_manifests(tmp_path / "Pulumi.alias") == load_manifests(tmp_path / "Pulumi.plain")
+
+
+@pytest.mark.parametrize(
+    ("project_file", "message"),
+    [
+        ("name: [unclosed", "Pulumi.yaml:1:16: not valid YAML"),
+        ("name: a\nname: b\n", "Pulumi.yaml:2:1: mapping key 'name' already defined at line 1"),
+        ("- a list\n", "Pulumi.yaml: expected a mapping with a string 'name:'"),
+        ("name: {a: 1}\n", "Pulumi.yaml: expected a mapping with a string 'name:'"),
+        (b"name: \xff\n", "Pulumi.yaml:1: not UTF-8 text"),
+    ],
+)
+def test_a_malformed_pulumi_yaml_above_the_stack_file_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], project_file: str | bytes, message: str
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_bytes(
+        project_file.encode() if isinstance(project_file, str) else project_file
+    )
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    stack = write_stack(stacks / "Pulumi.x.yaml", [{"name": "a", "flinkVersion": "1.20"}])
+    err = render_refused(capsys, stack, tmp_path / "out")
+    assert str(tmp_path / message.split(":")[0]) in err and message in err, err
+
+
+def test_the_project_name_comes_from_pulumi_yaml(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: my-flink\nruntime: python\n")
+    stack = write_stack(
+        tmp_path / "Pulumi.x.yaml", [{"name": "a", "flinkVersion": "1.20"}], {"my-flink:clusters": []}
+    )
+    # The project's own key is read (an empty list), the default project's key is not a key of it.
+    assert main(["render", "--config", str(stack), "--out", str(tmp_path / "out")]) == 2
+
+
+# --- the stack name and the default output folder ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b", "../x", "a\\b", "x" * 101, "a b"])
+def test_a_stack_name_that_is_not_one_is_refused_by_argparse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["render", "--stack", name, "--stacks-dir", str(tmp_path)])
+    assert exited.value.code == 2
+    assert "is not a stack name" in capsys.readouterr().err
+
+
+def test_a_stack_file_without_a_stack_name_never_defaults_to_all_of_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    earlier = tmp_path / "rendered" / "dev"
+    assert main(["render", "--config", str(DEV_STACK), "--out", str(earlier)]) == 0
+    capsys.readouterr()
+    before = {p: p.read_bytes() for p in (tmp_path / "rendered").rglob("*") if p.is_file()}
+    stack = tmp_path / "Pulumi..yaml"
+    shutil.copy(DEV_STACK, stack)
+    err = render_refused(capsys, stack, tmp_path / "unused")[: 10**4]
+    assert "the stack name is the <stack> of Pulumi.<stack>.yaml" in err
+    assert main(["render", "--config", str(stack)]) == 2
+    assert {p: p.read_bytes() for p in (tmp_path / "rendered").rglob("*") if p.is_file()} == before
+
+
+# --- the output folder, through the command line ---------------------------------------------------
+
+
+def test_refuses_the_folder_that_holds_the_stack_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stacks = tmp_path / "stacks"
+    stacks.mkdir()
+    stack = write_stack(stacks / "Pulumi.x.yaml", [{"name": "a", "flinkVersion": "1.20"}])
+    before = stack.read_bytes()
+    for out in (stacks, tmp_path):
+        assert main(["render", "--config", str(stack), "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert "an input of this render" in captured.err and "Traceback" not in captured.err
+        assert "nothing was written" in captured.err
+    assert stack.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["stacks"]
+
+
+def test_an_impossible_out_path_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "file").write_text("x")
+    for out in (tmp_path / "file" / "out", tmp_path / ("n" * 300)):
+        assert main(["render", "--config", str(DEV_STACK), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: cannot write the render to") and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+# --- tracebacks -------------------------------------------------------------------------------------
+
+
+def test_an_unexpected_error_is_one_line_naming_its_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli, "render_stack", broken)
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    out = tmp_path / "out"
+    assert main(["render", "--config", str(DEV_STACK), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["error: internal error: RuntimeError: boom", cli.BUG_REPORT_HINT]
+    assert not out.exists()
+    monkeypatch.setattr(cli, "diff_folders", broken)
+    assert main(["diff", str(tmp_path), str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: internal error: RuntimeError")
+    # For whoever debugs it: the traceback, on request.
+    monkeypatch.setenv(cli.DEBUG_ENV, "1")
+    with pytest.raises(RuntimeError):
+        main(["render", "--config", str(DEV_STACK), "--out", str(out)])
+
+
+def test_every_event_loop_of_a_render_is_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pulumi's mock monitor opens an event loop on each executor thread; one left open is closed
+    by the garbage collector at interpreter exit, when its sockets may be gone already: the
+    stray ``BaseEventLoop.__del__ ... Invalid file descriptor`` after a good render."""
+    loops: list[asyncio.AbstractEventLoop] = []
+    real_new_event_loop = asyncio.new_event_loop
+
+    def recorded() -> asyncio.AbstractEventLoop:
+        loops.append(real_new_event_loop())
+        return loops[-1]
+
+    monkeypatch.setattr(asyncio, "new_event_loop", recorded)
+    program_loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(program_loop)
+    try:
+        render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
+        render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
+        assert len(loops) > 2  # the program's, and one per monitor call
+        # The program's loop stays for the next run, to be closed at exit; the monitor's are closed.
+        assert [loop for loop in loops if not loop.is_closed()] == [program_loop]
+        assert program_loop in renderer._LOOPS_CLOSED_AT_EXIT
+    finally:
+        asyncio.set_event_loop(None)
+        program_loop.close()
+    # A closed loop is not reused: the next run makes its own.
+    render_stack(parse_stack_config(load_stack_file(DEV_STACK)), stack_name="dev")
+    assert not asyncio.get_event_loop().is_closed()
+
+
+def test_a_render_in_a_fresh_process_writes_nothing_to_stderr(tmp_path: Path) -> None:
+    """With ResourceWarning shown, an event loop left for the garbage collector says so."""
+    result = subprocess.run(
+        [sys.executable, "-W", "always::ResourceWarning", "-m", "pulumi_flink.cli", "render",
+         "--config", str(DEV_STACK), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **IMPORT_PATH},
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stderr == ""
+
+
+# --- any stack file at all ------------------------------------------------------------------------
+
+# Pieces of YAML, good and bad, that a stack file is spliced from.
+YAML_PIECES = [
+    "config:", "pulumi-flink:clusters:", "\n", "  ", "- ", ": ", ", ", "[", "]", "{", "}", "? ", "'", '"',
+    "name: a", "flinkVersion: '1.20'", "taskManager:", "replicas: ", "slots: 2", "2", "-1", "1e999", ".nan",
+    "yes", "~", "0b2", "0x1F", "2024-02-30", "9" * 70, "&a ", "*a", "&b [*a, *a, *a, *a]", "<<: ", "<<: *a",
+    "!!python/object:os.system ", "!!set ", "!!binary ", "!!int ", "!x ", "#", "---\n", "...\n", "\t", "\x00",
+    "\x07", "\u2028", "\ufeff", "é", "a" * 200,
+]
+VALID_STACK = "config:\n  pulumi-flink:clusters:\n    - name: a\n      flinkVersion: '1.20'\n"
+
+
+def deep_document(depth: int) -> str:
+    return "config:\n  x: " + "[" * depth + "]" * depth + "\n"
+
+
+def duplicate_keys(key: str) -> str:
+    return f"config:\n  {key}: 1\n  {key}: 2\n"
+
+
+stack_file_bytes = st.one_of(
+    st.binary(max_size=200),
+    st.lists(st.sampled_from(YAML_PIECES), max_size=30).map(lambda parts: "".join(parts).encode()),
+    st.builds(
+        lambda at, parts: (VALID_STACK[:at] + "".join(parts) + VALID_STACK[at:]).encode(),
+        st.integers(0, len(VALID_STACK)),
+        st.lists(st.sampled_from(YAML_PIECES), max_size=4),
+    ),
+    st.integers(1, 3000).map(lambda d: deep_document(d).encode()),
+    st.sampled_from(["pulumi-flink:clusters", "a", "1", "true", "null"]).map(
+        lambda key: duplicate_keys(key).encode()
+    ),
+    st.integers(1, 12).map(
+        lambda levels: (
+            "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(f"a{n}: &a{n} [" + ", ".join([f"*a{n - 1}"] * 10) + "]\n" for n in range(1, levels))
+            + "config: {}\n"
+        ).encode()
+    ),
+)
+
+
+@fuzz_settings(60)
+@given(content=stack_file_bytes)
+def test_any_stack_file_renders_or_exits_2_with_one_message_and_writes_nothing(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack, out = Path(tmp) / "Pulumi.fuzz.yaml", Path(tmp) / "out"
+        stack.write_bytes(content)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["render", "--config", str(stack), "--out", str(out)])
+        err = stderr.getvalue()
+        assert code in (0, 2), (code, err)
+        assert "Traceback" not in err and "internal error" not in err, err
+        if code == 2:
+            assert err.startswith("error: ") and stdout.getvalue() == ""
+            assert sorted(p.name for p in Path(tmp).iterdir()) == ["Pulumi.fuzz.yaml"]
+        else:
+            assert (out / RENDER_MARKER).is_file()

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_flink.cli import load_stack_file, main
 from pulumi_flink.diff import (
@@ -28,11 +35,13 @@ from pulumi_flink.diff import (
     parse_property_path,
     to_markdown,
 )
-from pulumi_flink.manifests import write_manifests
+from pulumi_flink.manifests import RENDER_MARKER, write_manifests
 from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.renderer import REDACTED, render_stack
 from pulumi_flink.workloads import REPLACE_ON_MODE_CHANGE
+from tests.unit.test_cli import IMPORT_PATH, YAML_PIECES
+from tests.unit.test_properties import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
@@ -545,9 +554,57 @@ def _misplaced(folder: Path) -> Path:
     )
 
 
+def _bomb(folder: Path) -> Path:
+    laughs = "".join(f"  l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]\n" for n in range(1, 9))
+    return _manifest_file(
+        folder, "configmap-c.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\ndata:\n  l0: &l0 x\n" + laughs,
+    )
+
+
+def _duplicate_key(folder: Path) -> Path:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: ns}\nkind: x\n"
+    return _manifest_file(folder, "configmap-c.yaml", text)
+
+
+def _deep(folder: Path) -> Path:
+    return _manifest_file(folder, "configmap-c.yaml", "data: " + "[" * 50_000 + "]" * 50_000)
+
+
+def _binary(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    (folder / "ns" / "configmap-c.yaml").write_bytes(b"\x00\xff" * 100)
+    return folder
+
+
+def _symlink(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    (folder / "ns" / "configmap-c.yaml").symlink_to("/dev/zero")
+    return folder
+
+
+def _fifo(folder: Path) -> Path:
+    (folder / "ns").mkdir()
+    os.mkfifo(folder / "ns" / "configmap-c.yaml")
+    return folder
+
+
+def _namespace_not_a_string(folder: Path) -> Path:
+    return _manifest_file(
+        folder, "configmap-c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: [ns]}\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
+        (_bomb, "aliases expand to more than 10000 values"),
+        (_duplicate_key, "ns/configmap-c.yaml:4:1: mapping key 'kind' already defined at line 2"),
+        (_deep, "configmap-c.yaml:1:70: nested more than 64 levels deep"),
+        (_binary, "a binary file"),
+        (_symlink, "ns/configmap-c.yaml is a symbolic link, not a manifest"),
+        (_fifo, "ns/configmap-c.yaml is a FIFO, not a manifest"),
+        (_namespace_not_a_string, "not a rendered Kubernetes object"),
         (_missing, "no such folder"),
         (_a_file, "not a folder"),
         (_other_files, "notes.txt is not a YAML manifest"),
@@ -583,6 +640,16 @@ def test_an_out_file_that_cannot_be_written_exits_2(
     assert captured.err.startswith("error: ") and captured.out == ""
 
 
+def test_the_render_marker_is_not_an_object_and_older_renders_have_none(
+    base: Path, head: Callable[..., Path], tmp_path: Path
+) -> None:
+    after = head(set_replicas)
+    expected = diff_folders(base, after)[1]
+    assert (after / RENDER_MARKER).is_file()
+    (after / RENDER_MARKER).unlink()  # as `pulumi-flink render` of an earlier version wrote it
+    assert diff_folders(base, after)[1] == expected
+
+
 def test_an_empty_folder_is_a_render_of_nothing(base: Path, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -605,7 +672,7 @@ def test_output_is_deterministic(base: Path, head: Callable[..., Path], tmp_path
             [sys.executable, "-m", "pulumi_flink.cli", "diff", str(base), str(after)],
             capture_output=True,
             check=True,
-            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"},
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin", **IMPORT_PATH},
         )
         assert result.stdout == outputs[0]
     # Nor does the order the objects were read in matter.
@@ -653,3 +720,34 @@ if __name__ == "__main__":  # pragma: no cover - prints the docs sample
                 ]
             )
         )
+
+
+# --- any render folder at all ------------------------------------------------------------------
+
+VALID_MANIFEST = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: ns\ndata:\n  a: b\n"
+
+
+@fuzz_settings(150)
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.builds(
+            lambda at, parts: (VALID_MANIFEST[:at] + "".join(parts) + VALID_MANIFEST[at:]).encode(),
+            st.integers(0, len(VALID_MANIFEST)),
+            st.lists(st.sampled_from(YAML_PIECES), max_size=4),
+        ),
+    )
+)
+def test_any_manifest_file_compares_or_exits_2_with_one_message(content: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base, head = Path(tmp) / "base", Path(tmp) / "head" / "ns"
+        write_manifests([yaml.safe_load(VALID_MANIFEST)], base)
+        head.mkdir(parents=True)
+        (head / "configmap-c.yaml").write_bytes(content)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["diff", str(base), str(head.parent)])
+        err = stderr.getvalue()
+        assert code in (0, 2), (code, err)
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert (code == 2) == bool(err) and (code == 2) != bool(stdout.getvalue())

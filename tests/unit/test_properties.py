@@ -47,7 +47,7 @@ from pulumi_flink.config_schema import stack_config_schema
 from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import MANAGED_KEYS
 from pulumi_flink.layout import USRLIB_DIR
-from pulumi_flink.manifests import dump_yaml, object_relative_path
+from pulumi_flink.manifests import RENDER_MARKER, dump_yaml, object_relative_path
 from pulumi_flink.naming import RESERVED_LABEL_KEYS
 from pulumi_flink.package_args import spec_from_args
 from pulumi_flink.program import (
@@ -1239,7 +1239,11 @@ def run_cli(
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             code = cli_main(["render", "--config", str(stack_file), "--out", str(out)])
         written = (
-            {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}
+            {
+                str(p.relative_to(out)): p.read_text()
+                for p in out.rglob("*")
+                if p.is_file() and p.name != RENDER_MARKER
+            }
             if out.exists()
             else None
         )
