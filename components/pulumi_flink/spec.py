@@ -27,6 +27,10 @@ from .kubernetes_types import (
     check_dns_subdomain,
     check_label_key,
     check_label_value,
+    is_dns_label,
+    is_dns_subdomain,
+    is_label_key,
+    is_label_value,
     normal_path,
 )
 from .layout import USRLIB_DIR
@@ -49,10 +53,6 @@ MAX_PARALLELISM = 2**15
 DAY_SECONDS = 86400
 
 _DNS1035 = whole_string(r"[a-z]([-a-z0-9]*[a-z0-9])?")
-_DNS1123 = whole_string(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-_LABEL_VALUE = whole_string(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
-_LABEL_NAME = whole_string(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
-_DNS1123_SUBDOMAIN = whole_string(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 ConfigValue = str | int | float | bool
 
@@ -68,7 +68,7 @@ def _check_dns1035(value: str, what: str, max_len: int = 63) -> str:
 
 
 def _check_dns1123(value: str, what: str) -> str:
-    if len(value) > 63 or not _DNS1123(value):
+    if not is_dns_label(value):
         raise ValueError(
             f"{value!r} is not a valid {what}: use at most 63 lowercase letters, digits and "
             "'-', starting and ending with a letter or digit"
@@ -77,10 +77,7 @@ def _check_dns1123(value: str, what: str) -> str:
 
 
 def _check_label_key(key: str) -> None:
-    prefix, slash, name = key.rpartition("/")
-    if (slash and (len(prefix) > 253 or not _DNS1123_SUBDOMAIN(prefix))) or (
-        len(name) > 63 or not _LABEL_NAME(name)
-    ):
+    if not is_label_key(key):
         raise ValueError(
             f"{key!r} is not a valid label or annotation key: write 'name' or 'prefix/name', "
             "the name at most 63 letters, digits, '-', '_' or '.'"
@@ -382,7 +379,7 @@ class PodOptions(SpecModel):
     @field_validator("priority_class_name")
     @classmethod
     def _priority_class(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
+        if value is not None and not is_dns_subdomain(value):
             raise _fix(f"{value!r} is not a PriorityClass name.",
                        "write a lowercase DNS name such as 'flink-streaming'")
         return value
@@ -693,7 +690,7 @@ class StoreSpec(SpecModel):
     @field_validator("storage_class_name")
     @classmethod
     def _storage_class(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
+        if value is not None and not is_dns_subdomain(value):
             raise _fix(f"{value!r} is not a StorageClass name.",
                        "write a lowercase DNS name such as 'fast-ssd', or remove it for the default class")
         return value
@@ -938,7 +935,7 @@ def _check_peers(peers: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     _check_label_key(label)
                 except ValueError as exc:
                     raise _fix(f"entry [{index}].{key}: {exc}.", "use the label's exact key") from None
-                if len(labels[label]) > 63 or not _LABEL_VALUE(labels[label]):
+                if not is_label_value(labels[label]):
                     raise _fix(f"entry [{index}].{key}.matchLabels: {label}={labels[label]!r} is not a "
                                "label value.", "use at most 63 letters, digits, '-', '_' or '.'")
         block = peer.get("ipBlock")
@@ -1038,7 +1035,7 @@ class MetricsSpec(SpecModel):
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
             _check_label_key(key)
-            if len(text) > 63 or not _LABEL_VALUE(text):
+            if not is_label_value(text):
                 raise _fix(f"label {key}={text!r} has an invalid value.",
                            "use at most 63 letters, digits, '-', '_' or '.'")
         return value
@@ -1071,7 +1068,7 @@ class LoggingSpec(SpecModel):
     @field_validator("volume_claim")
     @classmethod
     def _claim(cls, value: str | None) -> str | None:
-        if value is not None and (len(value) > 253 or not _DNS1123_SUBDOMAIN(value)):
+        if value is not None and not is_dns_subdomain(value):
             raise _fix(f"{value!r} is not a PersistentVolumeClaim name.",
                        "give the name of an existing claim in the namespace, e.g. 'flink-logs'")
         return value
@@ -1217,7 +1214,7 @@ class FlinkClusterSpec(SpecModel):
     @classmethod
     def _label_values(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
-            if len(text) > 63 or not _LABEL_VALUE(text):
+            if not is_label_value(text):
                 raise _fix(
                     f"label {key}={text!r} has an invalid value.",
                     "use at most 63 letters, digits, '-', '_' or '.', starting and ending "
