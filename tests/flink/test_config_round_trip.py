@@ -30,7 +30,7 @@ from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import RenderedConfig, java_module_options, render_config
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.validation import check_cluster
-from tests.unit.test_properties import fuzz_settings
+from tests.support.fuzz import fuzz_settings
 
 from .toolchain import Java, JavaBuild, flink_versions, jvm_words, run_config_round_trip
 

@@ -25,7 +25,7 @@ from pulumi_flink.cli import load_stack_file, main
 from pulumi_flink.manifests import RENDER_MARKER, load_manifests
 from pulumi_flink.program import parse_stack_config
 from pulumi_flink.renderer import render_stack
-from tests.unit.test_properties import fuzz_settings
+from tests.support.fuzz import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 # A child interpreter imports the same pulumi_flink as this one (a checkout's, not an installed one).

@@ -23,7 +23,7 @@ from pulumi_flink.program import parse_stack_config
 from pulumi_flink.renderer import Render, run_program
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.conftest import make_spec
-from tests.unit.test_properties import fuzz_settings
+from tests.support.fuzz import fuzz_settings
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/job.jar"

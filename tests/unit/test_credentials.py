@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from pulumi_flink.credentials import is_credential_env, is_credential_option, option_credential
 from pulumi_flink.errors import FlinkSpecError, Problem
 from pulumi_flink.validation import check_cluster
+from tests.support.fuzz import fuzz_settings
 
 from ..conftest import make_spec
-from .test_properties import fuzz_settings
 
 PEM_KEY = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"
 SERVICE_ACCOUNT_JSON = (

@@ -40,8 +40,8 @@ from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNO
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.renderer import REDACTED, render_stack
 from pulumi_flink.workloads import REPLACE_ON_MODE_CHANGE
+from tests.support.fuzz import fuzz_settings
 from tests.unit.test_cli import IMPORT_PATH, YAML_PIECES
-from tests.unit.test_properties import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"

@@ -30,7 +30,7 @@ from pulumi_flink.flink_options import flink_options
 from pulumi_flink.validation import check_cluster
 from pulumi_flink.versions import RENAMED_OPTIONS, SUPPORTED_MINORS, FlinkVersion
 from tests.conftest import make_spec
-from tests.unit.test_properties import fuzz_settings
+from tests.support.fuzz import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ZK = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}

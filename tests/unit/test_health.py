@@ -33,7 +33,7 @@ from pulumi_flink.pods import (
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
-from tests.unit.test_schema import validate_all
+from tests.support.kubernetes_schema import validate_all
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/orders.jar"
@@ -649,7 +649,7 @@ def test_health_variants_validate(overrides: Obj) -> None:
 def test_native_pod_template_with_health_validates_as_a_pod() -> None:
     import kubernetes_validate
 
-    from tests.unit.test_schema import KUBERNETES_VERSION
+    from tests.support.kubernetes_schema import KUBERNETES_VERSION
 
     objects = render(highAvailability=K8S_HA, spread={"topology": "zone"},
                      pod={"priorityClassName": "flink", "terminationGracePeriodSeconds": 90}, **NATIVE)

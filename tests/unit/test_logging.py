@@ -19,7 +19,7 @@ from pulumi_flink.flink_config import (
 )
 from pulumi_flink.layout import LOG_DIR, LOG_POD_NAME_ENV
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
-from tests.unit.test_schema import KUBERNETES_VERSION
+from tests.support.kubernetes_schema import KUBERNETES_VERSION
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/job.jar"

@@ -21,6 +21,7 @@ from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.flink_config import PROMETHEUS_REPORTER_CLASS, PROMETHEUS_REPORTER_FACTORY, render_config
 from pulumi_flink.renderer import Render
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.support.kubernetes_schema import KUBERNETES_VERSION
 from tests.unit.test_network_policy import (
     PROMETHEUS_NS,
     Endpoint,
@@ -28,7 +29,6 @@ from tests.unit.test_network_policy import (
     rendered_pods,
     selects,
 )
-from tests.unit.test_schema import KUBERNETES_VERSION
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/job.jar"

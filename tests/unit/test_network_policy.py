@@ -30,7 +30,7 @@ from pulumi_flink.renderer import Render
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
-from tests.unit.test_schema import KUBERNETES_VERSION
+from tests.support.kubernetes_schema import KUBERNETES_VERSION
 
 Obj = dict[str, Any]
 NAMESPACE = "flink"

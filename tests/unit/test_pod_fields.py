@@ -25,9 +25,10 @@ from pulumi_flink.renderer import Render, render_stack, run_program
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.validation import LIBRARY_ANNOTATIONS_BYTES
 from tests.conftest import make_spec, render_specs
+from tests.support.fuzz import fuzz_settings
 from tests.support.kubernetes_rules import pods, violations
-from tests.unit.test_properties import fuzz_settings, snake_args
-from tests.unit.test_schema import KUBERNETES_VERSION, STACK_DIR, VARIANTS, validate_all
+from tests.support.kubernetes_schema import KUBERNETES_VERSION, STACK_DIR, VARIANTS, validate_all
+from tests.unit.test_properties import snake_args
 
 Obj = dict[str, Any]
 BASE = {"name": "analytics", "flinkVersion": "1.20.3", "namespace": "flink"}

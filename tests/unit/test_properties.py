@@ -21,7 +21,6 @@ import copy
 import functools
 import io
 import json
-import os
 import re
 import string
 import tempfile
@@ -34,7 +33,7 @@ import jsonschema
 import kubernetes_validate.utils
 import pytest
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pulumi.runtime import config as runtime_config
 from pydantic.alias_generators import to_camel, to_snake
@@ -62,23 +61,10 @@ from pulumi_flink.program import main as program_main
 from pulumi_flink.renderer import Render, render_stack, run_program
 from pulumi_flink.spec import OBJECT_STORE_SCHEMES, FlinkClusterSpec
 from pulumi_flink.versions import SUPPORTED_MINORS
-from tests.unit.test_schema import KUBERNETES_VERSION, validate_all
+from tests.support.fuzz import fuzz_settings
+from tests.support.kubernetes_schema import KUBERNETES_VERSION, validate_all
 
 ROOT = Path(__file__).resolve().parents[2]
-SCALE = max(1, int(os.environ.get("PULUMI_FLINK_FUZZ_SCALE", "1")))
-
-
-def fuzz_settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples * SCALE,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        print_blob=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-
-
 # --- the schema the generators walk ---------------------------------------------------------
 
 SCHEMA = stack_config_schema()

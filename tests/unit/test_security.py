@@ -37,7 +37,7 @@ from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.validation import check_cluster, cluster_warnings
 from tests.conftest import make_spec, render_specs
-from tests.unit.test_schema import STACK_DIR, VARIANTS
+from tests.support.kubernetes_schema import STACK_DIR, VARIANTS
 
 Obj = dict[str, Any]
 FLINK_UID = 9999

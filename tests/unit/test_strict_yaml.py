@@ -20,7 +20,7 @@ from pulumi_flink.strict_yaml import (
     load_document,
     load_documents,
 )
-from tests.unit.test_properties import fuzz_settings
+from tests.support.fuzz import fuzz_settings
 
 
 def billion_laughs(levels: int = 9) -> str:

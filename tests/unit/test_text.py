@@ -27,9 +27,9 @@ from pulumi_flink.manifests import object_relative_path
 from pulumi_flink.quantities import memory_mebibytes
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 from pulumi_flink.text import check_no_control_characters, control_characters, whole_string
+from tests.support.fuzz import fuzz_settings
 
 from ..conftest import render_specs
-from .test_properties import fuzz_settings
 
 PACKAGE = Path(__file__).resolve().parents[2] / "components" / "pulumi_flink"
 
