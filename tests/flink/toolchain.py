@@ -145,19 +145,25 @@ def run_config_check(
     java: Java, build: JavaBuild, conf_dirs: list[Path], work: Path
 ) -> list[dict[str, Any]]:
     """Load every conf dir with Flink's own classes in ONE JVM; one result per dir, in order."""
-    out = work / "config-check.json"
+    return _run_conf_dir_tool(java, build, CONFIG_CHECK_CLASS, work / "config-check.json", [], conf_dirs)
+
+
+def _run_conf_dir_tool(
+    java: Java, build: JavaBuild, main_class: str, out: Path, args: list[str], conf_dirs: list[Path]
+) -> list[dict[str, Any]]:
+    """Run a tests/java tool that reads conf dirs and writes one JSON result per dir, in order, to ``out``."""
     cmd = [
         str(java.java), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", build.classpath, CONFIG_CHECK_CLASS, str(out), *map(str, conf_dirs),
+        "-cp", build.classpath, main_class, str(out), *args, *map(str, conf_dirs),
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0 or not out.exists():
         pytest.fail(
-            f"{CONFIG_CHECK_CLASS} failed (exit {result.returncode}):\n"
+            f"{main_class} failed (exit {result.returncode}):\n"
             f"{result.stdout[-4000:]}{result.stderr[-4000:]}",
             pytrace=False,
         )
-    results: list[dict[str, Any]] = json.loads(out.read_text())
+    results: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
     assert [r["confDir"] for r in results] == [str(d) for d in conf_dirs]
     return results
 
@@ -170,23 +176,10 @@ def run_config_round_trip(
 ) -> list[dict[str, Any]]:
     """What Flink's own parser reads from every conf dir, in ONE JVM: per dir, every key as a
     string and each of ``list_keys`` as a list (tests/java/ConfigRoundTrip.java)."""
-    out = work / "config-round-trip.json"
     keys_file = work / "list-keys.txt"
     keys_file.write_text("".join(f"{key}\n" for key in list_keys), encoding="utf-8")
-    cmd = [
-        str(java.java), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", build.classpath, CONFIG_ROUND_TRIP_CLASS, str(out), str(keys_file), *map(str, conf_dirs),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
-    if result.returncode != 0 or not out.exists():
-        pytest.fail(
-            f"{CONFIG_ROUND_TRIP_CLASS} failed (exit {result.returncode}):\n"
-            f"{result.stdout[-4000:]}{result.stderr[-4000:]}",
-            pytrace=False,
-        )
-    results: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
-    assert [r["confDir"] for r in results] == [str(d) for d in conf_dirs]
-    return results
+    out = work / "config-round-trip.json"
+    return _run_conf_dir_tool(java, build, CONFIG_ROUND_TRIP_CLASS, out, [str(keys_file)], conf_dirs)
 
 
 # What flink-console.sh does with the JVM options before `exec java`: config.sh reads them
