@@ -6,7 +6,7 @@ from pulumi.provider.experimental import component_provider_host
 
 import pulumi_flink
 from pulumi_flink import FlinkCluster
-from pulumi_flink.meta import TYPE_PREFIX
+from pulumi_flink.resources.meta import TYPE_PREFIX
 
 # Type tokens are "<package>:<module>:<Type>"; the package name is TYPE_PREFIX's first part.
 PACKAGE_NAME, MODULE = TYPE_PREFIX.split(":")

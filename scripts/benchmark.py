@@ -94,7 +94,7 @@ def worker(mode: str, n: int, manifests: Path | None, dump: Path | None) -> dict
     # ones the library uses before the clock, in both modes, so neither run pays for it.
     for module in K8S_MODULES:
         importlib.import_module(module)
-    from pulumi_flink.renderer import render_stack, run_program
+    from pulumi_flink.offline.renderer import render_stack, run_program
 
     if mode == "library":
         stack = bench_stack(n)
@@ -278,9 +278,9 @@ def format_waits(f: dict[str, Any]) -> str:
 
 
 def dependency_figures() -> list[dict[str, Any]]:
-    from pulumi_flink.cli import load_stack_file, project_name
+    from pulumi_flink.offline.cli import load_stack_file, project_name
+    from pulumi_flink.offline.renderer import render_stack
     from pulumi_flink.program import parse_stack_config
-    from pulumi_flink.renderer import render_stack
 
     path = ROOT / "stacks" / "Pulumi.dev.yaml"
     project = project_name(path.parent)
@@ -298,11 +298,11 @@ def dependency_figures() -> list[dict[str, Any]]:
 def stack_figures(repeat: int) -> list[dict[str, Any]]:
     import copy
 
-    from pulumi_flink.cli import load_stack_file
-    from pulumi_flink.diff import diff_folders
-    from pulumi_flink.manifests import write_manifests
+    from pulumi_flink.offline.cli import load_stack_file
+    from pulumi_flink.offline.diff import diff_folders
+    from pulumi_flink.offline.manifests import write_manifests
+    from pulumi_flink.offline.renderer import render_stack
     from pulumi_flink.program import parse_stack_config
-    from pulumi_flink.renderer import render_stack
 
     rows = []
     with tempfile.TemporaryDirectory() as work:

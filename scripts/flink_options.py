@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate ``components/pulumi_flink/flink_options.json``: the configuration options the
+"""Generate ``components/pulumi_flink/model/flink_options.json``: the configuration options the
 library manages or checks, as each supported Flink release declares them.
 
     PYTHONPATH=components python scripts/flink_options.py            # rewrite the file
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "components" / "pulumi_flink" / "flink_options.json"
+OUTPUT = ROOT / "components" / "pulumi_flink" / "model" / "flink_options.json"
 JAVA_SOURCE = Path(__file__).resolve().parent / "FlinkOptions.java"
 COMMAND = "PYTHONPATH=components .venv/bin/python scripts/flink_options.py"
 MAVEN = "https://repo1.maven.org/maven2"
@@ -244,8 +244,8 @@ def reflect(classpath: Sequence[Path | str], work: Path) -> dict[str, Any]:
 
 def library_names() -> frozenset[str]:
     """Every configuration key the library manages, checks or sets, on any version."""
-    from pulumi_flink.flink_config import LIBRARY_DEFAULT_KEYS, LOCAL_DIR_KEYS, MANAGED_KEYS
-    from pulumi_flink.versions import RENAMED_OPTIONS
+    from pulumi_flink.model.versions import RENAMED_OPTIONS
+    from pulumi_flink.render.flink_config import LIBRARY_DEFAULT_KEYS, LOCAL_DIR_KEYS, MANAGED_KEYS
 
     return frozenset({*MANAGED_KEYS, *LOCAL_DIR_KEYS, *LIBRARY_DEFAULT_KEYS, *RENAMED_OPTIONS})
 
@@ -303,7 +303,7 @@ def render(versions: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def generate() -> str:
-    from pulumi_flink.versions import SUPPORTED_MINORS
+    from pulumi_flink.model.versions import SUPPORTED_MINORS
 
     if set(RELEASES) != set(SUPPORTED_MINORS):
         raise OptionsError(f"RELEASES must name a release for each of {SUPPORTED_MINORS}")

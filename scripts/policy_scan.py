@@ -147,7 +147,7 @@ def stack_files(stacks_dir: Path = STACKS_DIR, names: Sequence[str] = ()) -> dic
 
 def render_stacks(stacks: Mapping[str, Path], out_dir: Path) -> None:
     """Render each stack into ``out_dir/<stack>/`` with ``pulumi-flink render`` (in process)."""
-    from pulumi_flink.cli import main as pulumi_flink
+    from pulumi_flink.offline.cli import main as pulumi_flink
 
     for name, path in stacks.items():
         stdout, stderr = io.StringIO(), io.StringIO()

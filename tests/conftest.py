@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from pulumi_flink.offline.renderer import Render, render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import Render, render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 
 

@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from .args import (
+from pulumi_flink.package.args import (
     ConfigFile,
     FlinkClusterArgs,
     HighAvailabilityType,
@@ -12,16 +12,16 @@ from .args import (
     RestExposure,
     SpreadTopology,
 )
-from .cluster import FlinkCluster, FlinkJobCluster
-from .configuration import FlinkConfiguration
-from .disruption import FlinkDisruptionBudgets
-from .errors import FlinkSpecError, Problem
-from .metrics import FlinkMetrics
-from .network import FlinkNetworkPolicies
-from .package_args import spec_args
-from .rbac import FlinkRbac
-from .services import FlinkServices
-from .spec import (
+from pulumi_flink.package.package_args import spec_args
+from pulumi_flink.resources.cluster import FlinkCluster, FlinkJobCluster
+from pulumi_flink.resources.configuration import FlinkConfiguration
+from pulumi_flink.resources.disruption import FlinkDisruptionBudgets
+from pulumi_flink.resources.metrics import FlinkMetrics
+from pulumi_flink.resources.network import FlinkNetworkPolicies
+from pulumi_flink.resources.rbac import FlinkRbac
+from pulumi_flink.resources.services import FlinkServices
+from pulumi_flink.resources.workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
+from pulumi_flink.spec import (
     FlinkClusterSpec,
     JobManagerSpec,
     JobSpec,
@@ -36,7 +36,7 @@ from .spec import (
     SpreadSpec,
     TaskManagerSpec,
 )
-from .workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
 
 __all__ = [
     "ConfigFile",

@@ -1,6 +1,6 @@
 """Generate ``args.py``, FlinkCluster's package inputs, from the spec's pydantic models.
 
-    python -m pulumi_flink.args_gen            # rewrite components/pulumi_flink/args.py
+    python -m pulumi_flink.args_gen            # rewrite components/pulumi_flink/package/args.py
     python -m pulumi_flink.args_gen --check    # exit 1 if args.py is not what this would write
 
 The spec (``spec.py``) is the one source of truth; ``args.py`` only restates it in the form
@@ -38,10 +38,10 @@ from typing import Any, Literal, Union
 
 from pydantic.fields import FieldInfo
 
-from .generated import write_or_check
-from .spec import FlinkClusterSpec, SpecModel
+from pulumi_flink.generated import write_or_check
+from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 
-ARGS_PATH = Path(__file__).with_name("args.py")
+ARGS_PATH = Path(__file__).parent / "package" / "args.py"
 COMMAND = "python -m pulumi_flink.args_gen"
 LINE_LENGTH = 110
 INDENT = "    "

@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from .generated import write_or_check
-from .program import CLUSTERS_KEY, HA_CREDENTIALS_KEY, KNOWN_KEYS, PROJECT
-from .spec import FlinkClusterSpec
+from pulumi_flink.generated import write_or_check
+from pulumi_flink.program import CLUSTERS_KEY, HA_CREDENTIALS_KEY, KNOWN_KEYS, PROJECT
+from pulumi_flink.spec import FlinkClusterSpec
 
 SCHEMA_FILE = Path("stacks/stack-config.schema.json")
 

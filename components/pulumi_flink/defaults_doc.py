@@ -38,9 +38,9 @@ import yaml
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from .args_gen import UndocumentedFieldsError, nested_models
-from .generated import write_or_check
-from .spec import FlinkClusterSpec, SpecModel
+from pulumi_flink.args_gen import UndocumentedFieldsError, nested_models
+from pulumi_flink.generated import write_or_check
+from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 
 README = Path("README.md")
 COMMAND = "python -m pulumi_flink.defaults_doc"

@@ -14,13 +14,13 @@ from typing import Any
 
 import pulumi
 
-from .args import FlinkClusterArgs
-from .cluster import FlinkCluster
-from .collisions import Claims, cluster_claims
-from .errors import FlinkSpecError, Problem
-from .package_args import spec_args
-from .spec import FlinkClusterSpec
-from .validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings
+from pulumi_flink.package.args import FlinkClusterArgs
+from pulumi_flink.package.package_args import spec_args
+from pulumi_flink.resources.cluster import FlinkCluster
+from pulumi_flink.resources.collisions import Claims, cluster_claims
+from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
+from pulumi_flink.validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings
 
 PROJECT = "pulumi-flink"
 CLUSTERS_KEY = "clusters"

@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.flink_config import render_config
-from pulumi_flink.pods import WRITABLE_DIRS
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.render.flink_config import render_config
+from pulumi_flink.render.pods import WRITABLE_DIRS
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.loopback import LoopbackCluster
 from tests.support.pods.errors import ClusterError

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import RenderedConfig, java_module_options, render_config
+from pulumi_flink.render.flink_config import RenderedConfig, java_module_options, render_config
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
 from tests.support.fuzz import fuzz_settings
 

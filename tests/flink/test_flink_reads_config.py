@@ -7,7 +7,7 @@ Then:
 
 * (a) both memory models resolve, and the process sizes are the spec's memory;
 * (b) every key the library set comes back from Flink with the value meant;
-* (c) over a sweep of process sizes and overrides, ``pulumi_flink.memory`` accepts and
+* (c) over a sweep of process sizes and overrides, ``pulumi_flink.model.memory`` accepts and
   refuses the same sizes as Flink and derives the same components, to the byte.
 
 All directories of one variant (the main spec and the whole sweep) are loaded by
@@ -25,13 +25,13 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import RenderedConfig, render_config
-from pulumi_flink.memory import MemoryModelError, jobmanager_memory, taskmanager_memory
-from pulumi_flink.quantities import MIB
+from pulumi_flink.model.memory import MemoryModelError, jobmanager_memory, taskmanager_memory
+from pulumi_flink.model.quantities import MIB
+from pulumi_flink.model.versions import FlinkVersion
+from pulumi_flink.render.flink_config import RenderedConfig, render_config
 from pulumi_flink.spec import ConfigValue, FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
-from pulumi_flink.versions import FlinkVersion
 
 from .toolchain import Java, JavaBuild, flink_versions, run_config_check
 
@@ -222,7 +222,7 @@ def test_flink_reads_every_rendered_key_as_meant(
 
 # --- (c) our memory model against Flink's, over a sweep -------------------------------------
 #
-# Flink's model (through ConfigCheck) against the library's (pulumi_flink.memory),
+# Flink's model (through ConfigCheck) against the library's (pulumi_flink.model.memory),
 # which refuses too-small containers before anything is registered.
 
 TM_FIELDS = {  # library field -> Flink field
@@ -306,7 +306,7 @@ def test_library_model_accepts_and_refuses_like_flink(
 ) -> None:
     result = checked(version, config_file)
     comparison = compare(LIBRARY, result.spec.version, result.sweep)
-    assert not comparison.verdicts, comparison.report("pulumi_flink.memory vs Flink")
+    assert not comparison.verdicts, comparison.report("pulumi_flink.model.memory vs Flink")
 
 
 @pytest.mark.parametrize(("version", "config_file", "read_file"), VARIANTS)
@@ -315,7 +315,7 @@ def test_library_model_derives_the_sizes_flink_derives(
 ) -> None:
     result = checked(version, config_file)
     comparison = compare(LIBRARY, result.spec.version, result.sweep)
-    assert not comparison.sizes, comparison.report("pulumi_flink.memory vs Flink")
+    assert not comparison.sizes, comparison.report("pulumi_flink.model.memory vs Flink")
 
 
 # --- (d) the environment stacks: every cluster's render, read by Flink ----------------------
@@ -325,7 +325,7 @@ STACKS = Path(__file__).resolve().parents[2] / "stacks"
 
 
 def env_clusters() -> list[FlinkClusterSpec]:
-    from pulumi_flink.cli import load_stack_file
+    from pulumi_flink.offline.cli import load_stack_file
     from pulumi_flink.program import parse_stack_config
 
     return [

@@ -31,9 +31,9 @@ from typing import Any
 import pytest
 import requests
 
-from pulumi_flink.flink_config import render_config
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.loopback import LoopbackCluster, listening_sockets
 from tests.support.pods.pod_network import POD_IP_VARIABLE, PRELOAD_VARIABLE

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, render_config
-from pulumi_flink.layout import POD_TEMPLATE_DIR
-from pulumi_flink.quantities import cpu_millicores
+from pulumi_flink.model.layout import POD_TEMPLATE_DIR
+from pulumi_flink.model.quantities import cpu_millicores
+from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, render_config
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.conftest import objects_by_kind_name, render_specs
 from tests.support.pods.plans import flat_config

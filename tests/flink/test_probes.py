@@ -39,9 +39,9 @@ import pytest
 import requests
 import yaml
 
-from pulumi_flink.flink_config import TASKMANAGER_POD_TEMPLATE_FILE
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, ProbesSpec
 from tests.conftest import objects_by_kind_name, render_specs
 from tests.support.kubelet import KUBELET

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.flink_config import render_config
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.loopback import LoopbackCluster, listening_sockets
 from tests.support.pods.errors import ClusterError
@@ -173,7 +173,7 @@ def test_the_dev_stack_as_shipped_boots_and_runs_a_job(
 ) -> None:
     """stacks/Pulumi.dev.yaml, unchanged: its two TaskManagers register their slots, and a job
     runs on them at the stack's parallelism with the stack's checkpoint interval."""
-    from pulumi_flink.cli import load_stack_file
+    from pulumi_flink.offline.cli import load_stack_file
     from pulumi_flink.program import parse_stack_config
 
     stack_file = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"

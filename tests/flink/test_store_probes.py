@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
-from pulumi_flink.renderer import render_stack
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.kubelet import KUBELET
 from tests.support.loopback import LoopbackCluster

@@ -20,11 +20,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink import cli, renderer
-from pulumi_flink.cli import load_stack_file, main
-from pulumi_flink.manifests import RENDER_MARKER, load_manifests
+from pulumi_flink.offline import cli, renderer
+from pulumi_flink.offline.cli import load_stack_file, main
+from pulumi_flink.offline.manifests import RENDER_MARKER, load_manifests
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import render_stack
 from tests.support.fuzz import fuzz_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_render_in_a_fresh_process_matches(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "pulumi_flink.cli",
+                "pulumi_flink.offline.cli",
                 "render",
                 "--config",
                 str(ROOT / "stacks" / "Pulumi.dev.yaml"),
@@ -518,7 +518,7 @@ def test_every_event_loop_of_a_render_is_closed(monkeypatch: pytest.MonkeyPatch)
 def test_a_render_in_a_fresh_process_writes_nothing_to_stderr(tmp_path: Path) -> None:
     """With ResourceWarning shown, an event loop left for the garbage collector says so."""
     result = subprocess.run(
-        [sys.executable, "-W", "always::ResourceWarning", "-m", "pulumi_flink.cli", "render",
+        [sys.executable, "-W", "always::ResourceWarning", "-m", "pulumi_flink.offline.cli", "render",
          "--config", str(DEV_STACK), "--out", str(tmp_path / "out")],
         capture_output=True,
         text=True,

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from pulumi._utils import ContextProperty
 from pulumi.runtime import settings as pulumi_settings
 
-from pulumi_flink.cluster import FlinkCluster
-from pulumi_flink.collisions import planned_render, quorum_servers
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.package_args import spec_args
+from pulumi_flink.offline.renderer import Render, run_program
+from pulumi_flink.package.package_args import spec_args
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import Render, run_program
+from pulumi_flink.resources.cluster import FlinkCluster
+from pulumi_flink.resources.collisions import planned_render, quorum_servers
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.conftest import make_spec
 from tests.support.fuzz import fuzz_settings
 

@@ -8,17 +8,17 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from pulumi_flink.cluster import FlinkCluster
-from pulumi_flink.configuration import FlinkConfiguration
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import render_config
-from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION
-from pulumi_flink.package_args import spec_args
-from pulumi_flink.rbac import FlinkRbac
-from pulumi_flink.renderer import RecordedResource, Render, run_program
-from pulumi_flink.services import FlinkServices
+from pulumi_flink.model.naming import CONFIG_CHECKSUM_ANNOTATION
+from pulumi_flink.offline.renderer import RecordedResource, Render, run_program
+from pulumi_flink.package.package_args import spec_args
+from pulumi_flink.render.flink_config import render_config
+from pulumi_flink.resources.cluster import FlinkCluster
+from pulumi_flink.resources.configuration import FlinkConfiguration
+from pulumi_flink.resources.rbac import FlinkRbac
+from pulumi_flink.resources.services import FlinkServices
+from pulumi_flink.resources.workloads import JobManager, TaskManager
 from pulumi_flink.spec import FlinkClusterSpec
-from pulumi_flink.workloads import JobManager, TaskManager
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 SELECTOR = {"app.kubernetes.io/name": "flink", "app.kubernetes.io/instance": "analytics"}

@@ -13,7 +13,7 @@ import pytest
 from pulumi.runtime import config as runtime_config
 
 from pulumi_flink import FlinkCluster, FlinkClusterArgs, spec_args
-from pulumi_flink.renderer import RecordedResource, Render, run_program
+from pulumi_flink.offline.renderer import RecordedResource, Render, run_program
 from pulumi_flink.spec import FlinkClusterSpec
 
 ROOT = Path(__file__).resolve().parents[2]

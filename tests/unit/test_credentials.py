@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink.credentials import is_credential_env, is_credential_option, option_credential
-from pulumi_flink.errors import FlinkSpecError, Problem
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
 from pulumi_flink.validation import check_cluster
+from pulumi_flink.validation.credentials import is_credential_env, is_credential_option, option_credential
 from tests.support.fuzz import fuzz_settings
 
 from ..conftest import make_spec

@@ -19,8 +19,8 @@ from pydantic import Field, create_model
 
 from pulumi_flink import defaults_doc
 from pulumi_flink.args_gen import UndocumentedFieldsError, reachable_models
-from pulumi_flink.errors import FlinkSpecError
 from pulumi_flink.spec import FlinkClusterSpec, JobManagerSpec, ProbesSpec, SpecModel
+from pulumi_flink.spec.errors import FlinkSpecError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 FIX = "run `.venv/bin/python -m pulumi_flink.defaults_doc` and commit README.md"

@@ -18,8 +18,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink.cli import load_stack_file, main
-from pulumi_flink.diff import (
+from pulumi_flink.model.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
+from pulumi_flink.offline.cli import load_stack_file, main
+from pulumi_flink.offline.diff import (
     ABSENT,
     LIBRARY_REPLACE_ON_CHANGES,
     DiffOptions,
@@ -35,11 +36,10 @@ from pulumi_flink.diff import (
     parse_property_path,
     to_markdown,
 )
-from pulumi_flink.manifests import RENDER_MARKER, write_manifests
-from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION
+from pulumi_flink.offline.manifests import RENDER_MARKER, write_manifests
+from pulumi_flink.offline.renderer import REDACTED, render_stack
 from pulumi_flink.program import PROJECT, parse_stack_config
-from pulumi_flink.renderer import REDACTED, render_stack
-from pulumi_flink.workloads import REPLACE_ON_MODE_CHANGE
+from pulumi_flink.resources.workloads import REPLACE_ON_MODE_CHANGE
 from tests.support.fuzz import fuzz_settings
 from tests.unit.test_cli import IMPORT_PATH, YAML_PIECES
 
@@ -250,7 +250,7 @@ def test_secret_placeholder_stays_a_placeholder(tmp_path: Path) -> None:
     import pulumi
     import pulumi_kubernetes as k8s
 
-    from pulumi_flink.renderer import run_program
+    from pulumi_flink.offline.renderer import run_program
 
     def render(credentials: dict[str, str], out: Path) -> Path:
         def program() -> None:
@@ -669,7 +669,7 @@ def test_output_is_deterministic(base: Path, head: Callable[..., Path], tmp_path
     # Nor do fresh interpreters (hash seeds), with no locale set (the arrows are UTF-8).
     for seed in ("1", "2"):
         result = subprocess.run(
-            [sys.executable, "-m", "pulumi_flink.cli", "diff", str(base), str(after)],
+            [sys.executable, "-m", "pulumi_flink.offline.cli", "diff", str(base), str(after)],
             capture_output=True,
             check=True,
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin", **IMPORT_PATH},

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import (
+from pulumi_flink.model.versions import FlinkVersion
+from pulumi_flink.render.flink_config import (
     LOG4J_CLI_FILE,
     LOG4J_CONSOLE_FILE,
     config_entries,
@@ -16,8 +16,8 @@ from pulumi_flink.flink_config import (
     render_config,
     render_flink_conf_yaml,
 )
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
-from pulumi_flink.versions import FlinkVersion
 from tests.conftest import make_spec, render_specs
 
 

@@ -17,7 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink.flink_config import (
+from pulumi_flink.model.flink_options import flink_options
+from pulumi_flink.model.versions import RENAMED_OPTIONS, SUPPORTED_MINORS, FlinkVersion
+from pulumi_flink.render.flink_config import (
     FAST_FAILOVER,
     LIBRARY_DEFAULT_KEYS,
     LOCAL_DIR_KEYS,
@@ -26,9 +28,7 @@ from pulumi_flink.flink_config import (
     local_dir_names,
     managed_names,
 )
-from pulumi_flink.flink_options import flink_options
 from pulumi_flink.validation import check_cluster
-from pulumi_flink.versions import RENAMED_OPTIONS, SUPPORTED_MINORS, FlinkVersion
 from tests.conftest import make_spec
 from tests.support.fuzz import fuzz_settings
 
@@ -207,7 +207,7 @@ def test_every_key_the_library_writes_is_managed_or_yields(version: FlinkVersion
     """What flink_values writes is either refused to the user (managed, or the Prometheus
     reporter's) or a default whose aliases the table knows (LIBRARY_DEFAULT_KEYS or a
     versions.py key), so the user's value under any alias replaces it."""
-    from pulumi_flink.flink_config import PROMETHEUS_MANAGED_KEYS
+    from pulumi_flink.render.flink_config import PROMETHEUS_MANAGED_KEYS
 
     specs = [
         make_spec(flinkVersion=str(version), highAvailability=ZK, jvmOptions=["-Dx=1"]),
@@ -274,7 +274,7 @@ def test_the_committed_table_matches_the_local_distributions(release: str) -> No
     generator = _generator()
     home = flink_home(release)
     minor = ".".join(release.split(".")[:2])
-    committed = json.loads((ROOT / "components" / "pulumi_flink" / "flink_options.json").read_text())
+    committed = json.loads((ROOT / "components/pulumi_flink/model/flink_options.json").read_text())
     entry = committed["versions"][minor]
     with tempfile.TemporaryDirectory(prefix="flink-options-") as work:
         reflected = generator.reflect([f"{home / 'lib'}{os.sep}*"], Path(work))

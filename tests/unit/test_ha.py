@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import FAST_FAILOVER, render_config
-from pulumi_flink.ha import ha_cleanup_hint
+from pulumi_flink.render.flink_config import FAST_FAILOVER, render_config
+from pulumi_flink.resources.ha import ha_cleanup_hint
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 
 ZK = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}
@@ -304,9 +304,9 @@ def test_per_job_clusters_share_one_ensemble_under_their_own_ids() -> None:
 def test_the_cluster_outputs_its_ha_ids_and_cleanup() -> None:
     import pulumi
 
-    from pulumi_flink.cluster import FlinkCluster
-    from pulumi_flink.package_args import spec_args
-    from pulumi_flink.renderer import run_program
+    from pulumi_flink.offline.renderer import run_program
+    from pulumi_flink.package.package_args import spec_args
+    from pulumi_flink.resources.cluster import FlinkCluster
 
     seen: dict[str, Any] = {}
 
@@ -396,9 +396,9 @@ def test_the_zookeeper_heap_fits_its_memory_limit() -> None:
 def test_credentials_passed_as_pulumi_secrets_become_a_secret_and_stay_secret() -> None:
     import pulumi
 
-    from pulumi_flink.cluster import FlinkCluster
-    from pulumi_flink.package_args import spec_args
-    from pulumi_flink.renderer import REDACTED, run_program
+    from pulumi_flink.offline.renderer import REDACTED, run_program
+    from pulumi_flink.package.package_args import spec_args
+    from pulumi_flink.resources.cluster import FlinkCluster
 
     spec = ha_spec({"type": "kubernetes", "storageDir": "s3://bucket/flink"}, flinkVersion="1.20.3")
     credentials = {
@@ -435,9 +435,9 @@ def test_credentials_passed_as_pulumi_secrets_become_a_secret_and_stay_secret() 
 def test_bad_credentials_are_refused_before_registering(
     ha: dict[str, Any] | None, credentials: dict[str, str], words: str
 ) -> None:
-    from pulumi_flink.cluster import FlinkCluster
-    from pulumi_flink.package_args import spec_args
-    from pulumi_flink.renderer import Render, run_program
+    from pulumi_flink.offline.renderer import Render, run_program
+    from pulumi_flink.package.package_args import spec_args
+    from pulumi_flink.resources.cluster import FlinkCluster
 
     spec = make_spec(highAvailability=ha) if ha else make_spec()
     render = Render()

@@ -21,16 +21,16 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.meta import ensure_valid
-from pulumi_flink.pods import (
+from pulumi_flink.render.pods import (
     JOB_CHECK_PERIOD_SECONDS,
     LIVENESS_PERIOD_SECONDS,
     READINESS_PERIOD_SECONDS,
     STARTUP_PERIOD_SECONDS,
     job_check_script,
 )
+from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import validate_all
@@ -199,7 +199,7 @@ def test_job_check_checks_the_fixed_job_id_when_there_is_one() -> None:
     given = script(mode="application", job={"jar": JAR, "jobId": JOB_ID})
     assert f'"id":"{JOB_ID}"' in given
     derived = make_spec(mode="application", job={"jar": JAR}, highAvailability=K8S_HA)
-    from pulumi_flink.flink_config import fixed_job_id
+    from pulumi_flink.render.flink_config import fixed_job_id
 
     assert derived.job is not None
     job_id = fixed_job_id(derived, derived.job)

@@ -10,14 +10,14 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import (
+from pulumi_flink.model.layout import LOG_DIR, LOG_POD_NAME_ENV
+from pulumi_flink.render.flink_config import (
     LOG4J_CLI_FILE,
     LOG4J_CONSOLE,
     LOG4J_CONSOLE_FILE,
     render_config,
 )
-from pulumi_flink.layout import LOG_DIR, LOG_POD_NAME_ENV
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION
 

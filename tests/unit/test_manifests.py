@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink import manifests
-from pulumi_flink.manifests import (
+from pulumi_flink.offline import manifests
+from pulumi_flink.offline.manifests import (
     RENDER_MARKER,
     OutputDirError,
     load_manifests,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pulumi_flink.memory import MemoryModelError, jobmanager_memory, taskmanager_memory
-from pulumi_flink.quantities import (
+from pulumi_flink.model.memory import MemoryModelError, jobmanager_memory, taskmanager_memory
+from pulumi_flink.model.quantities import (
     MIB,
     cpu_millicores,
     flink_memory_bytes,
     format_cpu,
     memory_mebibytes,
 )
-from pulumi_flink.versions import FlinkVersion
+from pulumi_flink.model.versions import FlinkVersion
 
 V120 = FlinkVersion.parse("1.20")
 
@@ -184,6 +184,6 @@ def test_fractions_outside_zero_to_one_are_refused_at_their_key(key: str, value:
 
 @pytest.mark.parametrize(("value", "fraction"), [(0.0, 0.0), ("0.5f", 0.5), (" 0.25 ", 0.25), ("1e-50", 0.0)])
 def test_fractions_are_read_as_java_floats(value: object, fraction: float) -> None:
-    from pulumi_flink.memory import java_float
+    from pulumi_flink.model.memory import java_float
 
     assert java_float(value) == fraction

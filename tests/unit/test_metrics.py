@@ -17,9 +17,13 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import PROMETHEUS_REPORTER_CLASS, PROMETHEUS_REPORTER_FACTORY, render_config
-from pulumi_flink.renderer import Render
+from pulumi_flink.offline.renderer import Render
+from pulumi_flink.render.flink_config import (
+    PROMETHEUS_REPORTER_CLASS,
+    PROMETHEUS_REPORTER_FACTORY,
+    render_config,
+)
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION
 from tests.unit.test_network_policy import (

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.collisions import cluster_claims
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import render_config
-from pulumi_flink.naming import DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION, PART_OF_LABEL
-from pulumi_flink.renderer import RecordedResource, Render
+from pulumi_flink.model.naming import DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION, PART_OF_LABEL
+from pulumi_flink.offline.renderer import RecordedResource, Render
+from pulumi_flink.render.flink_config import render_config
+from pulumi_flink.resources.collisions import cluster_claims
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 

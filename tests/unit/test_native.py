@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import render_config, render_config_yaml, render_flink_conf_yaml
-from pulumi_flink.naming import DEPLOYMENT_MODE_ANNOTATION
+from pulumi_flink.model.naming import DEPLOYMENT_MODE_ANNOTATION
+from pulumi_flink.render.flink_config import render_config, render_config_yaml, render_flink_conf_yaml
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 

@@ -23,11 +23,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import render_config
-from pulumi_flink.network import network_policies
-from pulumi_flink.renderer import Render
+from pulumi_flink.offline.renderer import Render
+from pulumi_flink.render.flink_config import render_config
+from pulumi_flink.resources.network import network_policies
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
 from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION

@@ -23,10 +23,10 @@ from pulumi.runtime import rpc
 
 import pulumi_flink
 from pulumi_flink import FlinkCluster, args_gen, spec_args
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.meta import TYPE_PREFIX
-from pulumi_flink.renderer import REDACTED, Render, run_program
+from pulumi_flink.offline.renderer import REDACTED, Render, run_program
+from pulumi_flink.resources.meta import TYPE_PREFIX
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
+from pulumi_flink.spec.errors import FlinkSpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "package"
@@ -234,7 +234,7 @@ def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
 
 def test_args_py_is_what_the_generator_writes() -> None:
     assert args_gen.ARGS_PATH.read_text() == args_gen.render(), (
-        "components/pulumi_flink/args.py is stale: run `python -m pulumi_flink.args_gen`"
+        "components/pulumi_flink/package/args.py is stale: run `python -m pulumi_flink.args_gen`"
     )
     assert args_gen.main(["--check"]) == 0
 

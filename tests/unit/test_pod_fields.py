@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink import kubernetes_types
-from pulumi_flink.cli import load_stack_file
-from pulumi_flink.cluster import FlinkCluster
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.kubernetes_types import MAX_ANNOTATIONS_BYTES, MAX_CONFIG_MAP_BYTES, annotations_bytes
-from pulumi_flink.meta import ensure_valid
+from pulumi_flink.model import kubernetes_types
+from pulumi_flink.model.kubernetes_types import MAX_ANNOTATIONS_BYTES, MAX_CONFIG_MAP_BYTES, annotations_bytes
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import Render, render_stack, run_program
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import Render, render_stack, run_program
+from pulumi_flink.resources.cluster import FlinkCluster
+from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import LIBRARY_ANNOTATIONS_BYTES
 from tests.conftest import make_spec, render_specs
 from tests.support.fuzz import fuzz_settings

@@ -10,9 +10,9 @@ import pulumi
 import pytest
 from pulumi.runtime import config as runtime_config
 
-from pulumi_flink.errors import FlinkSpecError
+from pulumi_flink.offline.renderer import Render, run_program
 from pulumi_flink.program import main
-from pulumi_flink.renderer import Render, run_program
+from pulumi_flink.spec.errors import FlinkSpecError
 
 
 @pytest.fixture

@@ -39,16 +39,15 @@ from pulumi.runtime import config as runtime_config
 from pydantic.alias_generators import to_camel, to_snake
 from referencing import Registry, Resource
 
-from pulumi_flink.cli import load_stack_file
-from pulumi_flink.cli import main as cli_main
-from pulumi_flink.cluster import FlinkCluster
 from pulumi_flink.config_schema import stack_config_schema
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import MANAGED_KEYS
-from pulumi_flink.layout import USRLIB_DIR
-from pulumi_flink.manifests import RENDER_MARKER, dump_yaml, object_relative_path
-from pulumi_flink.naming import RESERVED_LABEL_KEYS
-from pulumi_flink.package_args import spec_from_args
+from pulumi_flink.model.layout import USRLIB_DIR
+from pulumi_flink.model.naming import RESERVED_LABEL_KEYS
+from pulumi_flink.model.versions import SUPPORTED_MINORS
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.cli import main as cli_main
+from pulumi_flink.offline.manifests import RENDER_MARKER, dump_yaml, object_relative_path
+from pulumi_flink.offline.renderer import Render, render_stack, run_program
+from pulumi_flink.package.package_args import spec_from_args
 from pulumi_flink.program import (
     CLUSTERS_KEY,
     HA_CREDENTIALS_KEY,
@@ -58,9 +57,10 @@ from pulumi_flink.program import (
     parse_stack_config,
 )
 from pulumi_flink.program import main as program_main
-from pulumi_flink.renderer import Render, render_stack, run_program
+from pulumi_flink.render.flink_config import MANAGED_KEYS
+from pulumi_flink.resources.cluster import FlinkCluster
 from pulumi_flink.spec import OBJECT_STORE_SCHEMES, FlinkClusterSpec
-from pulumi_flink.versions import SUPPORTED_MINORS
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.support.fuzz import fuzz_settings
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, validate_all
 

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 
 from pulumi_flink import FlinkCluster
-from pulumi_flink.renderer import run_program
+from pulumi_flink.offline.renderer import run_program
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -70,7 +70,7 @@ def test_alias_examples_run_and_carry_their_aliases() -> None:
 
 def test_render_summary_in_the_readme_is_what_the_cli_prints(tmp_path: Path, capsys: Any) -> None:
     """The sample under 'Render a stack offline' is the dev stack's summary as rendered today."""
-    from pulumi_flink.cli import main
+    from pulumi_flink.offline.cli import main
 
     (sample,) = re.findall(r"```\n(Stack dev: .*?)```", README.read_text(), re.S)
     assert main(["render", "--stack", "dev", "--out", str(tmp_path / "out")]) == 0

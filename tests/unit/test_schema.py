@@ -7,9 +7,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from pulumi_flink.cli import load_stack_file
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import render_stack
 from tests.conftest import make_spec, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, STACK_DIR, VARIANTS, validate_all
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.cli import load_stack_file
-from pulumi_flink.errors import FlinkSpecError
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
 
 from ..conftest import make_spec

@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.cli import load_stack_file
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import LOCAL_DIR_KEYS, render_config
-from pulumi_flink.ha import STORE_UID, ZETCD_UID
-from pulumi_flink.layout import LOG_DIR, LOG_VOLUME, TMP_DIR, TMP_VOLUME
-from pulumi_flink.meta import ensure_valid
-from pulumi_flink.pods import (
+from pulumi_flink.model.layout import LOG_DIR, LOG_VOLUME, TMP_DIR, TMP_VOLUME
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import render_stack
+from pulumi_flink.program import parse_stack_config
+from pulumi_flink.render.flink_config import LOCAL_DIR_KEYS, render_config
+from pulumi_flink.render.pods import (
     FETCH_JAR_RESOURCES,
     SUBMITTER_RESOURCES,
     WRITABLE_DIRS,
@@ -32,9 +31,10 @@ from pulumi_flink.pods import (
     library_layout,
     pod_security_context,
 )
-from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import render_stack
+from pulumi_flink.resources.ha import STORE_UID, ZETCD_UID
+from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster, cluster_warnings
 from tests.conftest import make_spec, render_specs
 from tests.support.kubernetes_schema import STACK_DIR, VARIANTS

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.meta import ensure_valid
+from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec, TaskManagerSpec
+from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
 from tests.conftest import make_spec
 

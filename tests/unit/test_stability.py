@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.cli import load_stack_file
-from pulumi_flink.diff import ObjectChange, diff_renders, object_key
-from pulumi_flink.naming import CONFIG_CHECKSUM_ANNOTATION
+from pulumi_flink.model.naming import CONFIG_CHECKSUM_ANNOTATION
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.diff import ObjectChange, diff_renders, object_key
+from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.renderer import render_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTERS = "pulumi-flink:clusters"
@@ -51,7 +51,7 @@ def test_every_env_stack_renders_the_same_bytes_in_fresh_processes(tmp_path: Pat
     for seed in ("1", "2"):
         out = tmp_path / seed
         script = (
-            "import sys; from pulumi_flink.cli import main\n"
+            "import sys; from pulumi_flink.offline.cli import main\n"
             "for s in ('dev', 'staging', 'prod'):\n"
             f"    assert main(['render', '--stack', s, '--out', '{out}/' + s]) == 0\n"
         )

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from pulumi_flink.cli import load_stack_file
 from pulumi_flink.config_schema import SCHEMA_FILE, schema_text, stack_config_schema
-from pulumi_flink.errors import FlinkSpecError
+from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import KNOWN_KEYS, PROJECT, SecretValue, parse_stack_config
+from pulumi_flink.spec.errors import FlinkSpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
@@ -270,8 +270,8 @@ def occurrences(value: Any, needle: str, path: str = "") -> list[str]:
 def test_under_pulumi_up_credentials_reach_only_the_secret_and_stay_secret() -> None:
     from pulumi.runtime import config as runtime_config
 
+    from pulumi_flink.offline.renderer import run_program
     from pulumi_flink.program import main
-    from pulumi_flink.renderer import run_program
 
     plain = "wJalrXUtnFEMI-example-secret"
     config = {
@@ -302,7 +302,7 @@ def test_under_pulumi_up_credentials_reach_only_the_secret_and_stay_secret() -> 
 
 
 def test_offline_renders_show_the_secret_redacted_and_never_the_ciphertext() -> None:
-    from pulumi_flink.renderer import REDACTED, render_stack
+    from pulumi_flink.offline.renderer import REDACTED, render_stack
 
     document = stack_document("prod")["config"]
     objects = render_stack(parse_stack_config(document)).kubernetes_objects()

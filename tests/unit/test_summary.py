@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.cli import load_stack_file
+from pulumi_flink.model.quantities import MIB
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import render_stack
+from pulumi_flink.offline.summary import objects_requests, pod_requests, summarize
 from pulumi_flink.program import parse_stack_config
-from pulumi_flink.quantities import MIB
-from pulumi_flink.renderer import render_stack
-from pulumi_flink.summary import objects_requests, pod_requests, summarize
 
 STACK_FILES = sorted((Path(__file__).resolve().parents[2] / "stacks").glob("Pulumi.*.yaml"))
 

@@ -21,12 +21,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_flink.errors import FlinkSpecError
-from pulumi_flink.flink_config import render_config
-from pulumi_flink.manifests import object_relative_path
-from pulumi_flink.quantities import memory_mebibytes
+from pulumi_flink.model.quantities import memory_mebibytes
+from pulumi_flink.model.text import check_no_control_characters, control_characters, whole_string
+from pulumi_flink.offline.manifests import object_relative_path
+from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
-from pulumi_flink.text import check_no_control_characters, control_characters, whole_string
+from pulumi_flink.spec.errors import FlinkSpecError
 from tests.support.fuzz import fuzz_settings
 
 from ..conftest import render_specs
@@ -92,7 +92,7 @@ def test_no_pattern_in_the_package_lets_a_trailing_newline_through() -> None:
     """``$`` matches before a final newline, and ``re.match`` checks only a prefix: a value
     check is ``whole_string`` (fullmatch). Patterns that search or split stay ``re``'s."""
     offenders = []
-    for module in sorted(PACKAGE.glob("*.py")):
+    for module in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(module.read_text(), str(module))
         for line, function, pattern in _regex_literals(tree):
             where = f"{module.name}:{line} {function}({pattern!r})"
@@ -109,7 +109,7 @@ def test_no_pattern_in_the_package_lets_a_trailing_newline_through() -> None:
 def _count_whole_string_patterns() -> int:
     return sum(
         function == "whole_string"
-        for module in PACKAGE.glob("*.py")
+        for module in PACKAGE.rglob("*.py")
         for _, function, _ in _regex_literals(ast.parse(module.read_text()))
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.cli import _parser
+from pulumi_flink.offline.cli import _parser
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github" / "flink-review.yml"
@@ -151,7 +151,7 @@ def test_the_render_and_diff_step_runs(tmp_path: Path) -> None:
         venv_bin = runner_temp / f"venv-{side}" / "bin"
         venv_bin.mkdir(parents=True)
         cli = venv_bin / "pulumi-flink"
-        cli.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m pulumi_flink.cli "$@"\n')
+        cli.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m pulumi_flink.offline.cli "$@"\n')
         cli.chmod(0o755)
     head_dev = workspace / "head" / "stacks" / "Pulumi.dev.yaml"
     head_dev.write_text(head_dev.read_text().replace("replicas: 2", "replicas: 3"))

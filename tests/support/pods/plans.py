@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import yaml
 
-from pulumi_flink.layout import CONF_DIR
+from pulumi_flink.model.layout import CONF_DIR
 
 INSTANCE_LABEL = "app.kubernetes.io/instance"
 COMPONENT_LABEL = "app.kubernetes.io/component"

@@ -7,10 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .layout import NATIVE_BLOB_PORT_NAME, NATIVE_RPC_PORT_NAME, REST_PORT_NAME
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import selector_labels
-from .spec import FlinkClusterSpec
+from pulumi_flink.model.layout import NATIVE_BLOB_PORT_NAME, NATIVE_RPC_PORT_NAME, REST_PORT_NAME
+from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import FlinkClusterSpec
 
 
 def internal_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:

@@ -19,8 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pulumi_random as random
 
-from .flink_config import HA_ID_RANDOM_BYTES
-from .layout import (
+from pulumi_flink.model.layout import (
     ETCD_DATA_DIR,
     STORE_DATA_VOLUME,
     STORE_TMP_DIR,
@@ -29,9 +28,9 @@ from .layout import (
     ZOOKEEPER_CONFIG_VOLUME,
     ZOOKEEPER_DATA_DIR,
 )
-from .meta import TYPE_PREFIX, ensure_valid, object_labels, object_metadata, wire
-from .naming import selector_labels
-from .pods import (
+from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.render.flink_config import HA_ID_RANDOM_BYTES
+from pulumi_flink.render.pods import (
     LIVENESS_PERIOD_SECONDS,
     PROBE_FAILURES,
     READINESS_PERIOD_SECONDS,
@@ -42,7 +41,8 @@ from .pods import (
     probe_timing,
     tcp_probe,
 )
-from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_labels, object_metadata, wire
+from pulumi_flink.spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec, Resources, StoreSpec
 
 ZOOKEEPER_COMPONENT = "zookeeper"
 ZOOKEEPER_PEER_PORT = 2888

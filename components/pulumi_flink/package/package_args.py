@@ -16,9 +16,9 @@ from typing import Any, NotRequired, Required, cast, get_args, get_origin, is_ty
 
 import pulumi
 
-from .args import FlinkClusterArgs
-from .errors import FlinkSpecError, Problem
-from .spec import FlinkClusterSpec, SpecModel, format_loc
+from pulumi_flink.package.args import FlinkClusterArgs
+from pulumi_flink.spec import FlinkClusterSpec, SpecModel, format_loc
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
 
 HA_CREDENTIALS = "ha_credentials"
 HA_CREDENTIALS_KEY = "haCredentials"

@@ -15,11 +15,11 @@ from typing import Literal
 
 import yaml
 
-from .flink_options import flink_options
-from .layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
-from .spec import ConfigValue, FlinkClusterSpec, JobSpec
-from .text import whole_string
-from .versions import FlinkVersion
+from pulumi_flink.model.flink_options import flink_options
+from pulumi_flink.model.layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
+from pulumi_flink.model.text import whole_string
+from pulumi_flink.model.versions import FlinkVersion
+from pulumi_flink.spec import ConfigValue, FlinkClusterSpec, JobSpec
 
 # Flink options naming local directories a process writes to, with their defaults. A value
 # given in flinkConfiguration, under any name the version reads the option by

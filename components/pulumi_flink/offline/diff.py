@@ -23,11 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from .manifests import RENDER_MARKER, folder_contents, object_relative_path
-from .naming import CONFIG_CHECKSUM_ANNOTATION, DEPLOYMENT_MODE_ANNOTATION, JOB_CHECKSUM_ANNOTATION
-from .renderer import REDACTED
-from .strict_yaml import YamlFileError, load_documents
-from .workloads import REPLACE_ON_MODE_CHANGE
+from pulumi_flink.model.naming import (
+    CONFIG_CHECKSUM_ANNOTATION,
+    DEPLOYMENT_MODE_ANNOTATION,
+    JOB_CHECKSUM_ANNOTATION,
+)
+from pulumi_flink.offline.manifests import RENDER_MARKER, folder_contents, object_relative_path
+from pulumi_flink.offline.renderer import REDACTED
+from pulumi_flink.offline.strict_yaml import YamlFileError, load_documents
+from pulumi_flink.resources.workloads import REPLACE_ON_MODE_CHANGE
 
 DEFAULT_TITLE = "pulumi-flink diff"
 SECRET_NOTE = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .flink_options import FlinkOptions, flink_options
-from .text import whole_string
+from pulumi_flink.model.flink_options import FlinkOptions, flink_options
+from pulumi_flink.model.text import whole_string
 
 SUPPORTED_MINORS: tuple[tuple[int, int], ...] = (
     *((1, minor) for minor in range(14, 21)),

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .strict_yaml import YamlFileError, load_documents, read_text
+from pulumi_flink.offline.strict_yaml import YamlFileError, load_documents, read_text
 
 RENDER_MARKER = ".pulumi-flink-render"
 """The file in a render folder that lists what the render wrote (JSON)."""

@@ -22,11 +22,11 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .layout import METRICS_PORT_NAME
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import selector_labels
-from .network import FLINK_COMPONENTS, flink_pods
-from .spec import FlinkClusterSpec
+from pulumi_flink.model.layout import METRICS_PORT_NAME
+from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.resources.network import FLINK_COMPONENTS, flink_pods
+from pulumi_flink.spec import FlinkClusterSpec
 
 Obj = dict[str, Any]
 

@@ -23,7 +23,7 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .program import PROJECT, StackConfig, build_stack
+from pulumi_flink.program import PROJECT, StackConfig, build_stack
 
 RANDOM_ID_TYPE = "random:index/randomId:RandomId"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .flink_config import RenderedConfig, render_config
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .spec import FlinkClusterSpec
+from pulumi_flink.render.flink_config import RenderedConfig, render_config
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import FlinkClusterSpec
 
 
 class FlinkConfiguration(pulumi.ComponentResource):

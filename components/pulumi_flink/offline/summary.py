@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .collisions import cluster_claims
-from .ha import ZETCD_RESOURCES
-from .pods import SUBMITTER_RESOURCES
-from .program import StackConfig
-from .quantities import MIB, format_cpu, parse_quantity
-from .spec import FlinkClusterSpec, JobSpec, Resources, StoreSpec
+from pulumi_flink.model.quantities import MIB, format_cpu, parse_quantity
+from pulumi_flink.program import StackConfig
+from pulumi_flink.render.pods import SUBMITTER_RESOURCES
+from pulumi_flink.resources.collisions import cluster_claims
+from pulumi_flink.resources.ha import ZETCD_RESOURCES
+from pulumi_flink.spec import FlinkClusterSpec, JobSpec, Resources, StoreSpec
 
 
 @dataclass(frozen=True)

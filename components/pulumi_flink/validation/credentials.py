@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .text import whole_string
+from pulumi_flink.model.text import whole_string
 
 # A word of a dotted or dashed Flink option key (``s3.secret-key``, ``fs.s3a.session.token``).
 _SEP = r"(?:^|[-._])"

@@ -11,21 +11,28 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .args import FlinkClusterArgs
-from .collisions import cluster_claims, kubernetes_provider, planning, program_claims
-from .configuration import FlinkConfiguration
-from .disruption import FlinkDisruptionBudgets
-from .errors import raise_if_any
-from .ha import EtcdCluster, FlinkHighAvailability, Zetcd, ZooKeeperEnsemble, create_store, credentials_secret
-from .meta import TYPE_PREFIX, ensure_valid
-from .metrics import FlinkMetrics
-from .network import FlinkNetworkPolicies
-from .package_args import spec_from_args
-from .rbac import FlinkRbac
-from .services import FlinkServices
-from .spec import FlinkClusterSpec, JobSpec, PerJobSpec
-from .validation import check_ha_credentials, cluster_warnings
-from .workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
+from pulumi_flink.package.args import FlinkClusterArgs
+from pulumi_flink.package.package_args import spec_from_args
+from pulumi_flink.resources.collisions import cluster_claims, kubernetes_provider, planning, program_claims
+from pulumi_flink.resources.configuration import FlinkConfiguration
+from pulumi_flink.resources.disruption import FlinkDisruptionBudgets
+from pulumi_flink.resources.ha import (
+    EtcdCluster,
+    FlinkHighAvailability,
+    Zetcd,
+    ZooKeeperEnsemble,
+    create_store,
+    credentials_secret,
+)
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid
+from pulumi_flink.resources.metrics import FlinkMetrics
+from pulumi_flink.resources.network import FlinkNetworkPolicies
+from pulumi_flink.resources.rbac import FlinkRbac
+from pulumi_flink.resources.services import FlinkServices
+from pulumi_flink.resources.workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
+from pulumi_flink.spec import FlinkClusterSpec, JobSpec, PerJobSpec
+from pulumi_flink.spec.errors import raise_if_any
+from pulumi_flink.validation import check_ha_credentials, cluster_warnings
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,33 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from .credentials import holds_private_key, is_credential_env, jvm_option_credential, option_credential
-from .errors import Problem
-from .flink_config import (
+from pulumi_flink.model.kubernetes_types import (
+    MAX_ANNOTATIONS_BYTES,
+    MAX_CONFIG_MAP_BYTES,
+    annotations_bytes,
+    config_map_bytes,
+    normal_path,
+    path_overlaps,
+)
+from pulumi_flink.model.layout import (
+    ENV_PURPOSES,
+    HA_STORAGE_MOUNT,
+    LOG_DIR,
+    MOUNT_PURPOSES,
+    PLUGIN_VOLUME_PREFIX,
+    PLUGINS_DIR,
+    TMP_DIR,
+    USRLIB_DIR,
+)
+from pulumi_flink.model.memory import (
+    MemoryModelError,
+    MemoryOptionError,
+    jobmanager_memory,
+    taskmanager_memory,
+)
+from pulumi_flink.model.naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
+from pulumi_flink.model.text import whole_string
+from pulumi_flink.render.flink_config import (
     PROMETHEUS_MANAGED_KEYS,
     PROMETHEUS_REPORTER,
     PROMETHEUS_REPORTER_CLASS,
@@ -26,33 +50,19 @@ from .flink_config import (
     placeholder_ha_cluster_id,
     render_config,
 )
-from .kubernetes_types import (
-    MAX_ANNOTATIONS_BYTES,
-    MAX_CONFIG_MAP_BYTES,
-    annotations_bytes,
-    config_map_bytes,
-    normal_path,
-    path_overlaps,
-)
-from .layout import (
-    ENV_PURPOSES,
-    HA_STORAGE_MOUNT,
-    LOG_DIR,
-    MOUNT_PURPOSES,
-    PLUGIN_VOLUME_PREFIX,
-    PLUGINS_DIR,
-    TMP_DIR,
-    USRLIB_DIR,
-)
-from .memory import MemoryModelError, MemoryOptionError, jobmanager_memory, taskmanager_memory
-from .naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
-from .spec import (
+from pulumi_flink.spec import (
     MAX_CLUSTER_NAME,
     FlinkClusterSpec,
     JobSpec,
     jar_is_fetched,
 )
-from .text import whole_string
+from pulumi_flink.spec.errors import Problem
+from pulumi_flink.validation.credentials import (
+    holds_private_key,
+    is_credential_env,
+    jvm_option_credential,
+    option_credential,
+)
 
 # The official image's entrypoint would write these into the config file, but the
 # ConfigMap mount is read-only, so they would be silently ignored.
@@ -549,7 +559,7 @@ def _check_library_clashes(spec: FlinkClusterSpec) -> list[Problem]:
     """The user's pod hooks next to what the library puts into the same pods (read from the
     pods the builders make for this spec): no volume, mount or env var of the library's may
     be replaced, hidden or duplicated."""
-    from .pods import library_layout  # pods imports this module
+    from pulumi_flink.render.pods import library_layout  # pods imports this module
 
     library = library_layout(spec)
     problems = [
@@ -606,7 +616,7 @@ def _check_sizes(spec: FlinkClusterSpec) -> list[Problem]:
     """Objects Kubernetes would refuse for their size: annotations over 256 KiB on one object,
     a ConfigMap over 1 MiB. Measured on what the builders make (with an HA cluster id of the
     real one's length), so a render never carries an object the API server rejects."""
-    from .pods import planned_pod_templates, pod_template_file  # pods imports this module
+    from pulumi_flink.render.pods import planned_pod_templates, pod_template_file  # pods imports this module
 
     problems = []
     # Every object and pod carries spec.annotations; the REST Service rest.annotations too.

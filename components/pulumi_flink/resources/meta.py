@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import raise_if_any
-from .naming import common_labels, native_labels
-from .spec import FlinkClusterSpec
-from .validation import check_cluster
+from pulumi_flink.model.naming import common_labels, native_labels
+from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import raise_if_any
+from pulumi_flink.validation import check_cluster
 
 TYPE_PREFIX = "flink:index"
 

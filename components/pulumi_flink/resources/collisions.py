@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 from pulumi.runtime import settings as pulumi_settings
 
-from .errors import Problem
-from .flink_config import flink_values
-from .spec import FlinkClusterSpec
+from pulumi_flink.render.flink_config import flink_values
+from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.spec.errors import Problem
 
 if TYPE_CHECKING:
-    from .renderer import Render
+    from pulumi_flink.offline.renderer import Render
 
 _PLANNING: contextvars.ContextVar[bool] = contextvars.ContextVar("pulumi_flink_planning", default=False)
 
@@ -53,9 +53,9 @@ def planned_render(spec: FlinkClusterSpec, credentials: Collection[str] = ()) ->
     its own, with the per-run state (root resource, outputs, lock, package caches) fresh. The
     settings it writes land in that copy only; the caller's program never sees them.
     """
-    from .cluster import FlinkCluster
-    from .package_args import spec_args
-    from .renderer import run_program
+    from pulumi_flink.offline.renderer import run_program
+    from pulumi_flink.package.package_args import spec_args
+    from pulumi_flink.resources.cluster import FlinkCluster
 
     args = spec_args(spec, ha_credentials={name: "" for name in credentials} if credentials else None)
     context = contextvars.copy_context()

@@ -15,14 +15,7 @@ from typing import Any
 
 import yaml
 
-from .flink_config import (
-    TASKMANAGER_POD_TEMPLATE_FILE,
-    RenderedConfig,
-    fixed_job_id,
-    placeholder_ha_cluster_id,
-    render_config,
-)
-from .layout import (
+from pulumi_flink.model.layout import (
     CONF_DIR,
     CONFIG_VOLUME,
     FETCH_JAR_CONTAINER,
@@ -52,10 +45,22 @@ from .layout import (
     USRLIB_DIR,
     USRLIB_VOLUME,
 )
-from .meta import object_labels
-from .naming import CONFIG_CHECKSUM_ANNOTATION, JOB_CHECKSUM_ANNOTATION, common_labels, selector_labels
-from .spec import FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
-from .validation import filesystem_plugin, rest_ssl_enabled
+from pulumi_flink.model.naming import (
+    CONFIG_CHECKSUM_ANNOTATION,
+    JOB_CHECKSUM_ANNOTATION,
+    common_labels,
+    selector_labels,
+)
+from pulumi_flink.render.flink_config import (
+    TASKMANAGER_POD_TEMPLATE_FILE,
+    RenderedConfig,
+    fixed_job_id,
+    placeholder_ha_cluster_id,
+    render_config,
+)
+from pulumi_flink.resources.meta import object_labels
+from pulumi_flink.spec import FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
+from pulumi_flink.validation import filesystem_plugin, rest_ssl_enabled
 
 
 def _pod_ip_env(name: str) -> Obj:

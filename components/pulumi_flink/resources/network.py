@@ -38,11 +38,16 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .ha import ETCD_CLIENT_PORT, ETCD_PEER_PORT, ZOOKEEPER_ELECTION_PORT, ZOOKEEPER_PEER_PORT
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import selector_labels
-from .pods import SUBMITTER_COMPONENT
-from .spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec
+from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.render.pods import SUBMITTER_COMPONENT
+from pulumi_flink.resources.ha import (
+    ETCD_CLIENT_PORT,
+    ETCD_PEER_PORT,
+    ZOOKEEPER_ELECTION_PORT,
+    ZOOKEEPER_PEER_PORT,
+)
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import ZOOKEEPER_CLIENT_PORT, FlinkClusterSpec
 
 Obj = dict[str, Any]
 

@@ -32,10 +32,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .ha import disruption_budget_spec as store_budget_spec
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .spec import FlinkClusterSpec
-from .validation import disruption_budgets
+from pulumi_flink.resources.ha import disruption_budget_spec as store_budget_spec
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import FlinkClusterSpec
+from pulumi_flink.validation import disruption_budgets
 
 
 def disruption_budget_spec(spec: FlinkClusterSpec, component: str) -> dict[str, Any]:

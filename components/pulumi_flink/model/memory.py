@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .quantities import MIB, flink_memory_bytes
-from .text import whole_string
-from .versions import FlinkVersion
+from pulumi_flink.model.quantities import MIB, flink_memory_bytes
+from pulumi_flink.model.text import whole_string
+from pulumi_flink.model.versions import FlinkVersion
 
 ConfigMap = Mapping[str, object]
 UNBOUNDED = 2**63 - 1  # Flink's MemorySize.MAX_VALUE

@@ -17,8 +17,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from .errors import FIX_SEPARATOR, FlinkSpecError, Problem, fix_error
-from .kubernetes_types import (
+from pulumi_flink.model.kubernetes_types import (
     Affinity,
     EnvVar,
     Toleration,
@@ -33,11 +32,12 @@ from .kubernetes_types import (
     is_label_value,
     normal_path,
 )
-from .layout import USRLIB_DIR
-from .naming import PART_OF_LABEL, ClusterNames
-from .quantities import cpu_millicores, memory_mebibytes
-from .text import check_no_control_characters, control_characters, whole_string
-from .versions import FlinkVersion
+from pulumi_flink.model.layout import USRLIB_DIR
+from pulumi_flink.model.naming import PART_OF_LABEL, ClusterNames
+from pulumi_flink.model.quantities import cpu_millicores, memory_mebibytes
+from pulumi_flink.model.text import check_no_control_characters, control_characters, whole_string
+from pulumi_flink.model.versions import FlinkVersion
+from pulumi_flink.spec.errors import FIX_SEPARATOR, FlinkSpecError, Problem, fix_error
 
 # Long enough for real names, short enough that the longest derived object
 # name ("<name>-taskmanager") stays a valid 63-character DNS label.

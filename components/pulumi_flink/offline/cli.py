@@ -19,13 +19,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .diff import DEFAULT_TITLE, DiffOptions, RenderDirError, diff_folders
-from .errors import FlinkSpecError
-from .manifests import PROJECT_FILE, OutputDirError, write_manifests
-from .program import PROJECT, StackConfig, parse_stack_config
-from .renderer import render_stack
-from .strict_yaml import YamlFileError, load_document
-from .summary import summarize
+from pulumi_flink.offline.diff import DEFAULT_TITLE, DiffOptions, RenderDirError, diff_folders
+from pulumi_flink.offline.manifests import PROJECT_FILE, OutputDirError, write_manifests
+from pulumi_flink.offline.renderer import render_stack
+from pulumi_flink.offline.strict_yaml import YamlFileError, load_document
+from pulumi_flink.offline.summary import summarize
+from pulumi_flink.program import PROJECT, StackConfig, parse_stack_config
+from pulumi_flink.spec.errors import FlinkSpecError
 
 DEBUG_ENV = "PULUMI_FLINK_DEBUG"
 """Set to 1 and an unexpected error shows its traceback instead of a one-line report."""

@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-from .text import whole_string
+from pulumi_flink.model.text import whole_string
 
 MIB = 1024 * 1024
 # Kubernetes caps a quantity at 2^63-1 (of bytes, or of millicores for CPU), silently, and

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .spec import FlinkClusterSpec
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import FlinkClusterSpec
 
 PolicyRule = dict[str, Any]
 

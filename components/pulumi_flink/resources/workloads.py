@@ -9,10 +9,9 @@ from typing import Any, Literal
 import pulumi
 import pulumi_kubernetes as k8s
 
-from .flink_config import TASKMANAGER_POD_TEMPLATE_FILE, RenderedConfig
-from .meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
-from .naming import DEPLOYMENT_MODE_ANNOTATION, selector_labels
-from .pods import (
+from pulumi_flink.model.naming import DEPLOYMENT_MODE_ANNOTATION, selector_labels
+from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, RenderedConfig
+from pulumi_flink.render.pods import (
     ProcessRole,
     flink_pod_template,
     jobmanager_role,
@@ -21,7 +20,8 @@ from .pods import (
     taskmanager_pod_template,
     taskmanager_role,
 )
-from .spec import FlinkClusterSpec, JobSpec
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.spec import FlinkClusterSpec, JobSpec
 
 WorkloadKind = Literal["Deployment", "Job"]
 

@@ -1,0 +1,1 @@
+"""The multi-language component package: FlinkCluster's typed inputs and their conversion."""

@@ -1,0 +1,1 @@
+"""Pure builders: spec to Flink configuration and Kubernetes objects, as plain dicts."""

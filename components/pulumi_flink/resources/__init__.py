@@ -1,0 +1,1 @@
+"""The Pulumi components: thin wrappers that register what the builders make."""
