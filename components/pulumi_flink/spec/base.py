@@ -222,7 +222,7 @@ def _check_lines(values: list[str], what: str) -> list[str]:
         try:
             check_no_control_characters(value, what)
         except ValueError as exc:
-            message, _, fix = str(exc).partition(" Fix: ")
+            message, _, fix = str(exc).partition(FIX_SEPARATOR)
             problems.append(Problem(f"[{index}]", message, fix))
     if problems:
         raise FlinkSpecError(problems)

@@ -20,7 +20,7 @@ from pulumi_flink.model.kubernetes_types import (
     is_dns_subdomain,
     normal_path,
 )
-from pulumi_flink.spec.base import INT64_MAX, SpecModel, _fix, spec_error_from_pydantic
+from pulumi_flink.spec.base import INT32_MAX, INT64_MAX, SpecModel, _fix, spec_error_from_pydantic
 from pulumi_flink.spec.errors import FlinkSpecError, Problem
 
 
@@ -54,16 +54,16 @@ class PodOptions(SpecModel):
     """Names of Secrets in the namespace used to pull the image."""
     service_account_name: str | None = None
     """Use this existing ServiceAccount; unset creates ``<name>-flink``."""
-    run_as_user: int = Field(default=9999, ge=0, le=2147483647)
+    run_as_user: int = Field(default=9999, ge=0, le=INT32_MAX)
     """User id of every process in the Flink pods (pod ``securityContext.runAsUser``): 9999,
     the official image's ``flink`` user, owner of its files. Always set, as Kubernetes cannot
     tell the official images' own user is not root (1.x images start as root, 2.x as the
     non-numeric user 'flink'). 0 (root) is refused: the pods run with ``runAsNonRoot``. Under
     a policy that assigns ids from a range (OpenShift), use an id from the namespace's range."""
-    run_as_group: int = Field(default=9999, ge=0, le=2147483647)
+    run_as_group: int = Field(default=9999, ge=0, le=INT32_MAX)
     """Primary group id of every process in the Flink pods: 9999, the image's ``flink``
     group (0 is allowed: only the user must not be root)."""
-    fs_group: int = Field(default=9999, ge=0, le=2147483647)
+    fs_group: int = Field(default=9999, ge=0, le=INT32_MAX)
     """Group that owns the Flink pods' volumes (the library's emptyDirs, and claims whose
     driver supports it; changed only when a volume's root does not match already,
     ``fsGroupChangePolicy: OnRootMismatch``), and a supplementary group of every process, so
