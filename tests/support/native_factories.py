@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from .toolchain import Java, JavaBuild
+from tests.support.toolchain import Java, JavaBuild
 
 NATIVE_SPECS_CLASS = "NativeSpecs"
 TASKMANAGER_POD_TEMPLATE_FILE = "taskmanager-pod-template.yaml"

@@ -15,8 +15,8 @@ from pulumi_flink.config_schema import SCHEMA_FILE, schema_text, stack_config_sc
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import KNOWN_KEYS, PROJECT, SecretValue, parse_stack_config
 from pulumi_flink.spec.errors import FlinkSpecError
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 ENVIRONMENTS = ("dev", "staging", "prod")
 CLUSTERS = f"{PROJECT}:clusters"

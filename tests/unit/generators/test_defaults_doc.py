@@ -21,8 +21,9 @@ from pulumi_flink import defaults_doc
 from pulumi_flink.args_gen import UndocumentedFieldsError, reachable_models
 from pulumi_flink.spec import FlinkClusterSpec, JobManagerSpec, ProbesSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
+from tests.support.paths import ROOT
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = ROOT / "README.md"
 FIX = "run `.venv/bin/python -m pulumi_flink.defaults_doc` and commit README.md"
 
 JAR = "/opt/flink/usrlib/job.jar"

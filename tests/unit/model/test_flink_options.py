@@ -29,10 +29,10 @@ from pulumi_flink.render.flink_config import (
     managed_names,
 )
 from pulumi_flink.validation import check_cluster
-from tests.conftest import make_spec
 from tests.support.fuzz import fuzz_settings
+from tests.support.paths import ROOT
+from tests.support.rendering import make_spec
 
-ROOT = Path(__file__).resolve().parents[2]
 ZK = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}
 VERSIONS = [FlinkVersion(*minor) for minor in SUPPORTED_MINORS]
 
@@ -269,7 +269,7 @@ def test_the_committed_table_matches_the_local_distributions(release: str) -> No
     committed entry of that minor (the table may read a later patch: its own release number
     in defaults, such as the default image's tag, is put in place of the local one). Run
     ``scripts/flink_options.py --check`` for every minor (it downloads the jars)."""
-    from tests.flink.toolchain import flink_home
+    from tests.support.toolchain import flink_home
 
     generator = _generator()
     home = flink_home(release)

@@ -176,7 +176,7 @@ def test_the_largest_memory_quantity_is_the_last_whole_mib_under_2_to_the_63() -
 )
 def test_fractions_outside_zero_to_one_are_refused_at_their_key(key: str, value: object) -> None:
     from pulumi_flink.validation import check_cluster
-    from tests.conftest import make_spec
+    from tests.support.rendering import make_spec
 
     problems = check_cluster(make_spec(flinkConfiguration={key: value}))
     assert [(p.path, "fraction" in p.fix) for p in problems] == [(f"flinkConfiguration.{key}", True)]

@@ -24,11 +24,11 @@ from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import LIBRARY_ANNOTATIONS_BYTES
-from tests.conftest import make_spec, render_specs
 from tests.support.fuzz import fuzz_settings
 from tests.support.kubernetes_rules import pods, violations
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, STACK_DIR, VARIANTS, validate_all
-from tests.unit.test_properties import snake_args
+from tests.support.rendering import make_spec, render_specs
+from tests.support.stack_schema import snake_args
 
 Obj = dict[str, Any]
 BASE = {"name": "analytics", "flinkVersion": "1.20.3", "namespace": "flink"}

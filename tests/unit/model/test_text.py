@@ -14,7 +14,6 @@ import re
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import pytest
@@ -28,10 +27,10 @@ from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
 from tests.support.fuzz import fuzz_settings
+from tests.support.paths import ROOT
+from tests.support.rendering import render_specs
 
-from ..conftest import render_specs
-
-PACKAGE = Path(__file__).resolve().parents[2] / "components" / "pulumi_flink"
+PACKAGE = ROOT / "components" / "pulumi_flink"
 
 
 # --- the helpers ------------------------------------------------------------------------------

@@ -25,11 +25,8 @@ from pulumi_flink.offline.cli import load_stack_file, main
 from pulumi_flink.offline.manifests import RENDER_MARKER, load_manifests
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from tests.support.fuzz import fuzz_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-# A child interpreter imports the same pulumi_flink as this one (a checkout's, not an installed one).
-IMPORT_PATH = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}
+from tests.support.fuzz import YAML_PIECES, fuzz_settings
+from tests.support.paths import IMPORT_PATH, ROOT
 
 
 def write_stack(path: Path, clusters: object, extra: dict[str, object] | None = None) -> Path:
@@ -530,14 +527,6 @@ def test_a_render_in_a_fresh_process_writes_nothing_to_stderr(tmp_path: Path) ->
 
 # --- any stack file at all ------------------------------------------------------------------------
 
-# Pieces of YAML, good and bad, that a stack file is spliced from.
-YAML_PIECES = [
-    "config:", "pulumi-flink:clusters:", "\n", "  ", "- ", ": ", ", ", "[", "]", "{", "}", "? ", "'", '"',
-    "name: a", "flinkVersion: '1.20'", "taskManager:", "replicas: ", "slots: 2", "2", "-1", "1e999", ".nan",
-    "yes", "~", "0b2", "0x1F", "2024-02-30", "9" * 70, "&a ", "*a", "&b [*a, *a, *a, *a]", "<<: ", "<<: *a",
-    "!!python/object:os.system ", "!!set ", "!!binary ", "!!int ", "!x ", "#", "---\n", "...\n", "\t", "\x00",
-    "\x07", "\u2028", "\ufeff", "é", "a" * 200,
-]
 VALID_STACK = "config:\n  pulumi-flink:clusters:\n    - name: a\n      flinkVersion: '1.20'\n"
 
 

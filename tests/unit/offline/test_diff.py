@@ -40,10 +40,9 @@ from pulumi_flink.offline.manifests import RENDER_MARKER, write_manifests
 from pulumi_flink.offline.renderer import REDACTED, render_stack
 from pulumi_flink.program import PROJECT, parse_stack_config
 from pulumi_flink.resources.workloads import REPLACE_ON_MODE_CHANGE
-from tests.support.fuzz import fuzz_settings
-from tests.unit.test_cli import IMPORT_PATH, YAML_PIECES
+from tests.support.fuzz import YAML_PIECES, fuzz_settings
+from tests.support.paths import IMPORT_PATH, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DEV_STACK = ROOT / "stacks" / "Pulumi.dev.yaml"
 CLUSTERS = f"{PROJECT}:clusters"
 REVIEW_DOC = ROOT / "README.md"
@@ -694,7 +693,7 @@ def test_docs_sample_is_the_real_output(
 ) -> None:
     """docs/review.md shows `pulumi-flink diff` for the dev stack when taskManager.replicas goes
     2 -> 3 and execution.checkpointing.interval 30 s -> 60 s. Regenerate it with
-    `python -m tests.unit.test_diff` if this fails after an intended change."""
+    `python -m tests.unit.offline.test_diff` if this fails after an intended change."""
     after = head(lambda cluster: (set_replicas(cluster), set_checkpoint_interval(cluster)))
     sample = sample_diff(base, after, capsys)
     assert "**3 changed**" in sample

@@ -17,8 +17,8 @@ from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.offline.diff import ObjectChange, diff_renders, object_key
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CLUSTERS = "pulumi-flink:clusters"
 CHECKSUM_PATH = ("spec", "template", "metadata", "annotations", CONFIG_CHECKSUM_ANNOTATION)
 

@@ -14,8 +14,9 @@ from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.offline.summary import objects_requests, pod_requests, summarize
 from pulumi_flink.program import parse_stack_config
+from tests.support.paths import ROOT
 
-STACK_FILES = sorted((Path(__file__).resolve().parents[2] / "stacks").glob("Pulumi.*.yaml"))
+STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
 
 
 def container(name: str, cpu: str, memory: str, **extra: Any) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from pulumi_flink.offline.renderer import REDACTED, Render, run_program
 from pulumi_flink.resources.meta import TYPE_PREFIX
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "package"
 TOKEN = f"{TYPE_PREFIX}:FlinkCluster"
 PACKAGE_NAME = TYPE_PREFIX.split(":")[0]

@@ -18,7 +18,7 @@ from pulumi_flink.render.flink_config import (
 )
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
-from tests.conftest import make_spec, render_specs
+from tests.support.rendering import make_spec, render_specs
 
 
 def parse_flat(text: str) -> dict[str, str]:

@@ -32,8 +32,8 @@ from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import validate_all
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/orders.jar"

@@ -18,8 +18,8 @@ from pulumi_flink.render.flink_config import (
     render_config,
 )
 from pulumi_flink.spec.errors import FlinkSpecError
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/job.jar"

@@ -2,8 +2,8 @@
 without privileges, on a read-only root filesystem with emptyDirs only where it writes, and
 with CPU and memory requests and limits.
 
-The walk covers every stack file under stacks/ and every variant of test_schema (each mode,
-native, every HA store); the security settings' defaults, overrides and errors follow. That the
+The walk covers every stack file under stacks/ and every variant of tests/support/kubernetes_schema.py
+(each mode, native, every HA store); the security settings' defaults, overrides and errors follow. That the
 processes really need nothing else writable is proven with real Flink processes running as
 uid 9999 in tests/flink/test_hardened_pods.py.
 """
@@ -36,8 +36,8 @@ from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster, cluster_warnings
-from tests.conftest import make_spec, render_specs
 from tests.support.kubernetes_schema import STACK_DIR, VARIANTS
+from tests.support.rendering import make_spec, render_specs
 
 Obj = dict[str, Any]
 FLINK_UID = 9999

@@ -22,8 +22,8 @@ from pulumi_flink.resources.cluster import FlinkCluster
 from pulumi_flink.resources.collisions import planned_render, quorum_servers
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
-from tests.conftest import make_spec
 from tests.support.fuzz import fuzz_settings
+from tests.support.rendering import make_spec
 
 Obj = dict[str, Any]
 JAR = "/opt/flink/usrlib/job.jar"

@@ -19,7 +19,7 @@ from pulumi_flink.resources.services import FlinkServices
 from pulumi_flink.resources.workloads import JobManager, TaskManager
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 SELECTOR = {"app.kubernetes.io/name": "flink", "app.kubernetes.io/instance": "analytics"}
 

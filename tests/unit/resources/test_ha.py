@@ -12,7 +12,7 @@ from pulumi_flink.render.flink_config import FAST_FAILOVER, render_config
 from pulumi_flink.resources.ha import ha_cleanup_hint
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 ZK = {"type": "zookeeper", "storageDir": "file:///flink-ha", "volumeClaim": "flink-ha"}
 K8S = {"type": "kubernetes", "storageDir": "hdfs://nn:8020/flink"}

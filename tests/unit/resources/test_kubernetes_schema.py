@@ -10,8 +10,8 @@ import pytest
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
-from tests.conftest import make_spec, render_specs
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, STACK_DIR, VARIANTS, validate_all
+from tests.support.rendering import make_spec, render_specs
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

@@ -18,7 +18,7 @@ from pulumi_flink.resources.collisions import cluster_claims
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 JAR_URL = "https://jars.example.com/jobs/orders-1.4.jar"
 IMAGE_JAR = "/opt/flink/usrlib/orders.jar"

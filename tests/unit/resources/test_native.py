@@ -16,7 +16,7 @@ from pulumi_flink.render.flink_config import render_config, render_config_yaml, 
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 JAR = "/opt/flink/jobs/orders.jar"
 

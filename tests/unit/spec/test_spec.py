@@ -10,7 +10,7 @@ from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec, TaskManagerSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
-from tests.conftest import make_spec
+from tests.support.rendering import make_spec
 
 
 def problems_of(data: dict[str, Any]) -> FlinkSpecError:

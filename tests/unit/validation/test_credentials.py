@@ -14,8 +14,7 @@ from pulumi_flink.spec.errors import FlinkSpecError, Problem
 from pulumi_flink.validation import check_cluster
 from pulumi_flink.validation.credentials import is_credential_env, is_credential_option, option_credential
 from tests.support.fuzz import fuzz_settings
-
-from ..conftest import make_spec
+from tests.support.rendering import make_spec
 
 PEM_KEY = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"
 SERVICE_ACCOUNT_JSON = (

@@ -14,10 +14,9 @@ from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import parse_stack_config
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
+from tests.support.paths import ROOT
+from tests.support.rendering import make_spec
 
-from ..conftest import make_spec
-
-ROOT = Path(__file__).resolve().parents[2]
 CREDENTIAL = re.compile(r"password|secret|access[-._]?key|account\.key|token", re.IGNORECASE)
 
 
