@@ -43,7 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.flink.test_ha_zookeeper import (  # noqa: E402
+from tests.support.ha_cluster import (  # noqa: E402
     Failover,
     HaCluster,
     ha_spec,
@@ -53,8 +53,8 @@ from tests.flink.test_ha_zookeeper import (  # noqa: E402
     submit,
     wait_for_checkpoint_after,
 )
-from tests.flink.toolchain import compile_sources, find_java, flink_versions  # noqa: E402
 from tests.support.loopback import LoopbackCluster  # noqa: E402
+from tests.support.toolchain import compile_sources, find_java, flink_versions  # noqa: E402
 
 SESSION_TIMEOUT_KEY = "high-availability.zookeeper.client.session-timeout"
 SETTINGS = {"library default (fastFailover: true)": True, "Flink defaults (fastFailover: false)": False}

@@ -14,8 +14,7 @@ import pytest
 
 from tests.support.loopback import LoopbackCluster
 from tests.support.pods.file_server import FileServer
-
-from .toolchain import Java, JavaBuild, compile_sources, find_java
+from tests.support.toolchain import Java, JavaBuild, compile_sources, find_java
 
 
 @pytest.fixture(scope="session")

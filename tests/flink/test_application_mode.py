@@ -30,11 +30,11 @@ from pulumi_flink.program import StackConfig
 from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.render.pods import WRITABLE_DIRS
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.clusters import FAST_START_JVM_OPTIONS
 from tests.support.loopback import LoopbackCluster
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.file_server import FileServer
-
-from .toolchain import BOUNDED_JOB_CLASS, JavaBuild, flink_versions
+from tests.support.toolchain import BOUNDED_JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 
@@ -47,9 +47,6 @@ SCRATCH = dict(WRITABLE_DIRS)
 """A custom image: the official one with the job jar at USRLIB_JAR."""
 JOB_ID = "0000000000000000000000000000c0de"
 CHECKPOINT_INTERVAL_MS = 1000
-FAST_START_JVM_OPTIONS = ["-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-"""Rendered into env.java.opts.all like any user's options: C1 only and the serial GC boot
-Flink's JVMs in about half the time on a 2-core machine (these tests start 2 to 6 at once)."""
 
 Build = Callable[..., LoopbackCluster]
 

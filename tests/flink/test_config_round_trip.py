@@ -31,8 +31,7 @@ from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
 from tests.support.fuzz import fuzz_settings
-
-from .toolchain import Java, JavaBuild, flink_versions, jvm_words, run_config_round_trip
+from tests.support.toolchain import Java, JavaBuild, flink_versions, jvm_words, run_config_round_trip
 
 pytestmark = pytest.mark.flink
 

@@ -32,8 +32,8 @@ from pulumi_flink.render.flink_config import RenderedConfig, render_config
 from pulumi_flink.spec import ConfigValue, FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import check_cluster
-
-from .toolchain import Java, JavaBuild, flink_versions, run_config_check
+from tests.support.paths import ROOT
+from tests.support.toolchain import Java, JavaBuild, flink_versions, run_config_check
 
 pytestmark = pytest.mark.flink
 
@@ -321,7 +321,7 @@ def test_library_model_derives_the_sizes_flink_derives(
 # --- (d) the environment stacks: every cluster's render, read by Flink ----------------------
 
 ENV_STACKS = ("dev", "staging", "prod")
-STACKS = Path(__file__).resolve().parents[2] / "stacks"
+STACKS = ROOT / "stacks"
 
 
 def env_clusters() -> list[FlinkClusterSpec]:

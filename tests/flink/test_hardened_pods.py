@@ -30,15 +30,14 @@ from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
 from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE
 from pulumi_flink.spec import FlinkClusterSpec
-from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.clusters import digest, small_cluster
 from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.native_factories import flink_native_specs
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.file_server import FileServer
 from tests.support.pods.process import CONTAINER_TMP, Pod, process_status, writable_directories
-
-from .native_factories import flink_native_specs
-from .specs import digest, small_cluster
-from .toolchain import Java, JavaBuild, flink_versions
+from tests.support.rendering import objects_by_kind_name, render_specs
+from tests.support.toolchain import Java, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 

@@ -38,8 +38,7 @@ from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.loopback import LoopbackCluster, listening_sockets
 from tests.support.pods.pod_network import POD_IP_VARIABLE, PRELOAD_VARIABLE
 from tests.support.pods.process import Pod
-
-from .toolchain import JavaBuild, flink_versions
+from tests.support.toolchain import JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 

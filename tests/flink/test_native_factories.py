@@ -27,11 +27,10 @@ from pulumi_flink.model.layout import POD_TEMPLATE_DIR
 from pulumi_flink.model.quantities import cpu_millicores
 from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, render_config
 from pulumi_flink.spec import FlinkClusterSpec
-from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.native_factories import flink_native_specs
 from tests.support.pods.plans import flat_config
-
-from .native_factories import flink_native_specs
-from .toolchain import Java, JavaBuild, flink_versions
+from tests.support.rendering import objects_by_kind_name, render_specs
+from tests.support.toolchain import Java, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 
@@ -101,7 +100,7 @@ DIFFERENCES["metrics port"] = (
 )
 DIFFERENCES["network policies"] = (
     "ours adds the NetworkPolicies <name>-jobmanager and <name>-taskmanager (networkPolicy, "
-    "tests/unit/test_network_policy.py); Flink's client creates none"
+    "tests/unit/resources/test_network.py); Flink's client creates none"
 )
 SCRATCH_VOLUMES = {"flink-tmp": "/tmp", "flink-log": "/opt/flink/log"}
 STRIPPED_BY_CLIENT = {"rest.bind-address", "jobmanager.bind-host", "taskmanager.bind-host"}

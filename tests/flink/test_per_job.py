@@ -23,12 +23,11 @@ import pytest
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.clusters import FAST_START_JVM_OPTIONS
 from tests.support.loopback import LoopbackCluster
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.file_server import FileServer
-
-from .test_application_mode import FAST_START_JVM_OPTIONS
-from .toolchain import BOUNDED_JOB_CLASS, JOB_CLASS, JavaBuild, flink_versions
+from tests.support.toolchain import BOUNDED_JOB_CLASS, JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 

@@ -43,23 +43,20 @@ from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
 from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, ProbesSpec
-from tests.conftest import objects_by_kind_name, render_specs
+from tests.support.clusters import FAST_START_JVM_OPTIONS, small_cluster
 from tests.support.kubelet import KUBELET
 from tests.support.loopback import LoopbackCluster
+from tests.support.native_factories import flink_native_specs
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.plans import flat_config
 from tests.support.pods.process import Pod
 from tests.support.pods.zookeeper import ZooKeeperError, flink_leader_information
-
-from .native_factories import flink_native_specs
-from .specs import small_cluster
-from .toolchain import JOB_CLASS, Java, JavaBuild, flink_versions
+from tests.support.rendering import objects_by_kind_name, render_specs
+from tests.support.toolchain import JOB_CLASS, Java, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 
 V120, V23 = flink_versions()
-FAST_START_JVM_OPTIONS = ["-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-"""As in the other real-process tests: C1 and the serial GC boot Flink's JVMs faster on 2 cores."""
 JOB_IMAGE = "registry.example.com/analytics/flink-jobs:1.0"
 USRLIB_JAR = "/opt/flink/usrlib/pulumi-flink-jobs-1.0.jar"
 JOB_ID = "0000000000000000000000000000beef"

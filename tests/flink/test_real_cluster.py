@@ -21,11 +21,11 @@ from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
 from pulumi_flink.render.flink_config import render_config
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.clusters import digest, small_cluster
 from tests.support.loopback import LoopbackCluster, listening_sockets
+from tests.support.paths import ROOT
 from tests.support.pods.errors import ClusterError
-
-from .specs import digest, small_cluster
-from .toolchain import JOB_CLASS, JavaBuild, flink_versions
+from tests.support.toolchain import JOB_CLASS, JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 
@@ -176,7 +176,7 @@ def test_the_dev_stack_as_shipped_boots_and_runs_a_job(
     from pulumi_flink.offline.cli import load_stack_file
     from pulumi_flink.program import parse_stack_config
 
-    stack_file = Path(__file__).resolve().parents[2] / "stacks" / "Pulumi.dev.yaml"
+    stack_file = ROOT / "stacks" / "Pulumi.dev.yaml"
     stack = parse_stack_config(load_stack_file(stack_file))
     (spec,) = stack.clusters
     assert spec.version.minor_key == (1, 20)

@@ -9,7 +9,7 @@ but stays alive: a lost quorum never makes Kubernetes restart every server. Once
 server is back, both are ready again.
 
 etcd's probes are run against real etcd members in ``tests/stores/test_etcd_real.py``. zetcd
-is nowhere on this machine: its TCP probes are checked in ``tests/unit/test_store_health.py``.
+is nowhere on this machine: its TCP probes are checked in ``tests/unit/resources/test_store_health.py``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ import pytest
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.program import StackConfig
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.clusters import small_cluster
 from tests.support.kubelet import KUBELET
 from tests.support.loopback import LoopbackCluster
 from tests.support.pods.process import Pod
-
-from .specs import small_cluster
-from .toolchain import JavaBuild, flink_versions
+from tests.support.toolchain import JavaBuild, flink_versions
 
 pytestmark = pytest.mark.flink
 

@@ -1,6 +1,6 @@
 """The rendered etcd cluster, started with Debian's etcd-server: the StatefulSet's own
 arguments form a 3-member cluster on loopback, and every member answers health; the rendered
-probes (``tests.flink.kubelet``) find the members ready only with a leader, and alive without.
+probes (``tests.support.kubelet``) find the members ready only with a leader, and alive without.
 
 Each "pod" gets its own loopback IP, data directory and the container's arguments with
 Kubernetes' ``$(POD_NAME)`` expansion. What differs from a pod, each for its reason:
@@ -35,9 +35,9 @@ from typing import Any, cast
 import pytest
 import requests
 
-from tests.conftest import make_spec, objects_by_kind_name, render_specs
 from tests.support.kubelet import KUBELET
 from tests.support.pods.process import Pod
+from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 ETCD = shutil.which("etcd")
 SETUP_HINT = "run `bash scripts/setup-test.sh` (installs Debian's etcd-server)"

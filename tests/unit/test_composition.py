@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import runpy
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -15,8 +14,8 @@ from pulumi.runtime import config as runtime_config
 from pulumi_flink import FlinkCluster, FlinkClusterArgs, spec_args
 from pulumi_flink.offline.renderer import RecordedResource, Render, run_program
 from pulumi_flink.spec import FlinkClusterSpec
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "composition" / "__main__.py"
 PROJECT = "streaming-platform"
 

@@ -36,10 +36,9 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from pulumi.runtime import config as runtime_config
-from pydantic.alias_generators import to_camel, to_snake
+from pydantic.alias_generators import to_snake
 from referencing import Registry, Resource
 
-from pulumi_flink.config_schema import stack_config_schema
 from pulumi_flink.model.layout import USRLIB_DIR
 from pulumi_flink.model.naming import RESERVED_LABEL_KEYS
 from pulumi_flink.model.versions import SUPPORTED_MINORS
@@ -49,7 +48,6 @@ from pulumi_flink.offline.manifests import RENDER_MARKER, dump_yaml, object_rela
 from pulumi_flink.offline.renderer import Render, render_stack, run_program
 from pulumi_flink.package.package_args import spec_from_args
 from pulumi_flink.program import (
-    CLUSTERS_KEY,
     HA_CREDENTIALS_KEY,
     PROJECT,
     current_secret_keys,
@@ -63,61 +61,24 @@ from pulumi_flink.spec import OBJECT_STORE_SCHEMES, FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from tests.support.fuzz import fuzz_settings
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, validate_all
+from tests.support.paths import ROOT
+from tests.support.stack_schema import (
+    CLUSTER_NODE,
+    CLUSTERS,
+    DEFS,
+    alternatives,
+    is_free,
+    is_model,
+    json_types,
+    nullable,
+    resolve,
+    snake_args,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-# --- the schema the generators walk ---------------------------------------------------------
+# --- the schema the generators walk (tests/support/stack_schema.py) --------------------------
 
-SCHEMA = stack_config_schema()
-DEFS: dict[str, Any] = SCHEMA["$defs"]
-CLUSTERS = f"{PROJECT}:{CLUSTERS_KEY}"
 CREDENTIALS = f"{PROJECT}:{HA_CREDENTIALS_KEY}"
-CLUSTER_NODE: dict[str, Any] = SCHEMA["properties"]["config"]["properties"][CLUSTERS]["items"]
-
 Path_ = tuple[str | int, ...]
-
-
-def resolve(node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        node = DEFS[node["$ref"].rsplit("/", 1)[1]]
-    return node
-
-
-def alternatives(node: dict[str, Any]) -> list[dict[str, Any]]:
-    """The non-null shapes a schema node allows, resolved."""
-    node = resolve(node)
-    if "anyOf" in node:
-        return [resolve(b) for b in node["anyOf"] if b.get("type") != "null"]
-    return [node]
-
-
-def nullable(node: dict[str, Any]) -> bool:
-    return any(b.get("type") == "null" for b in resolve(node).get("anyOf", []))
-
-
-def is_model(node: dict[str, Any]) -> bool:
-    return "properties" in node
-
-
-def is_free(node: dict[str, Any]) -> bool:
-    """Plain Kubernetes YAML or ``Any``: the spec does not type what is inside."""
-    return not node or (node.get("type") == "object" and node.get("additionalProperties") is True)
-
-
-def json_types(node: dict[str, Any]) -> set[str]:
-    """The JSON types a value at ``node`` may have (empty: any)."""
-    types: set[str] = {"null"} if nullable(node) else set()
-    for alt in alternatives(node):
-        if not alt:
-            return set()
-        if "anyOf" in alt:
-            types |= json_types(alt)
-        elif is_model(alt):
-            types.add("object")
-        else:
-            types.add(alt["type"])
-    if "number" in types:
-        types.add("integer")
-    return types
 
 
 def model_fields(
@@ -1302,24 +1263,6 @@ def test_renderer_refuses_invalid_stack_files_and_writes_nothing(
 
 
 # --- 4. the component: FlinkCluster(name, args) with snake_case args ---------------------------------
-
-
-def snake_args(value: Any, node: dict[str, Any] = CLUSTER_NODE) -> Any:
-    """A cluster as a Python caller writes ``FlinkClusterArgs``: snake_case keys for the spec's
-    fields (plain Kubernetes YAML and unknown keys stay as they are)."""
-    for alt in alternatives(node) if json_types(node) else []:
-        if is_model(alt) and isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                if key in alt["properties"]:
-                    assert isinstance(key, str) and to_camel(to_snake(key)) == key, key
-                    out[to_snake(key)] = snake_args(item, alt["properties"][key])
-                else:
-                    out[key] = item
-            return out
-        if alt.get("type") == "array" and isinstance(value, list):
-            return [snake_args(item, alt["items"]) for item in value]
-    return value
 
 
 def construct(name: str, args: Any) -> tuple[Render, BaseException | None, dict[str, Any]]:

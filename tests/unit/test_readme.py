@@ -10,8 +10,9 @@ import pulumi
 
 from pulumi_flink import FlinkCluster
 from pulumi_flink.offline.renderer import run_program
+from tests.support.paths import ROOT
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = ROOT / "README.md"
 
 
 def python_block(marker: str) -> str:

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from pulumi_flink.offline.cli import _parser
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "github" / "flink-review.yml"
 STACKS = ["dev", "staging", "prod"]
 ALLOWED_ACTIONS = {"actions/checkout", "actions/setup-python", "pulumi/actions"}
