@@ -39,7 +39,6 @@ from pulumi.runtime import config as runtime_config
 from pydantic.alias_generators import to_camel, to_snake
 from referencing import Registry, Resource
 
-from pulumi_flink.config_schema import stack_config_schema
 from pulumi_flink.model.layout import USRLIB_DIR
 from pulumi_flink.model.naming import RESERVED_LABEL_KEYS
 from pulumi_flink.model.versions import SUPPORTED_MINORS
@@ -61,6 +60,7 @@ from pulumi_flink.render.flink_config import MANAGED_KEYS
 from pulumi_flink.resources.cluster import FlinkCluster
 from pulumi_flink.spec import OBJECT_STORE_SCHEMES, FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
+from scripts.generators.config_schema import stack_config_schema
 from tests.support.fuzz import fuzz_settings
 from tests.support.kubernetes_schema import KUBERNETES_VERSION, validate_all
 

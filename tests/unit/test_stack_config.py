@@ -11,10 +11,11 @@ import jsonschema
 import pytest
 import yaml
 
-from pulumi_flink.config_schema import SCHEMA_FILE, schema_text, stack_config_schema
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import KNOWN_KEYS, PROJECT, SecretValue, parse_stack_config
 from pulumi_flink.spec.errors import FlinkSpecError
+from scripts.generators import config_schema
+from scripts.generators.config_schema import schema_text, stack_config_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
@@ -100,7 +101,8 @@ def test_every_stack_value_has_its_declared_type(stack_file: Path) -> None:
 
 
 def test_the_schema_file_is_generated_from_the_spec() -> None:
-    assert (ROOT / SCHEMA_FILE).read_text() == schema_text(), "run: python -m pulumi_flink.config_schema"
+    assert (ROOT / config_schema.TARGET).read_text() == schema_text(), f"run: {config_schema.COMMAND}"
+    assert config_schema.main(["--check", "--root", str(ROOT)]) == 0
     jsonschema.Draft202012Validator.check_schema(stack_config_schema())
 
 
@@ -108,7 +110,7 @@ def test_the_schema_file_is_generated_from_the_spec() -> None:
 def test_every_stack_file_names_and_passes_the_schema(stack_file: Path) -> None:
     text = stack_file.read_text()
     assert text.startswith("# yaml-language-server: $schema=./stack-config.schema.json\n")
-    validator = jsonschema.Draft202012Validator(json.loads((ROOT / SCHEMA_FILE).read_text()))
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / config_schema.TARGET).read_text()))
     assert [e.message for e in validator.iter_errors(yaml.safe_load(text))] == []
 
 

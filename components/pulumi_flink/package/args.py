@@ -1,4 +1,4 @@
-# GENERATED FILE: do not edit. Regenerate with `python -m pulumi_flink.args_gen` after changing
+# GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
 # spec.py; tests/unit/test_package.py fails while this file is stale.
 """FlinkCluster's inputs for the Pulumi component package, generated from ``spec.py``.
 

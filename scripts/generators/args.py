@@ -1,7 +1,7 @@
 """Generate ``args.py``, FlinkCluster's package inputs, from the spec's pydantic models.
 
-    python -m pulumi_flink.args_gen            # rewrite components/pulumi_flink/package/args.py
-    python -m pulumi_flink.args_gen --check    # exit 1 if args.py is not what this would write
+    python -m scripts.generators.args            # rewrite components/pulumi_flink/package/args.py
+    python -m scripts.generators.args --check    # exit 1 if args.py is not what this would write
 
 The spec (``spec.py``) is the one source of truth; ``args.py`` only restates it in the form
 Pulumi's component analyzer reads (``pulumi.provider.experimental``): TypedDicts whose keys
@@ -24,7 +24,6 @@ A field without a description stops the generator with the list of them.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import keyword
 import re
@@ -38,11 +37,12 @@ from typing import Any, Literal, Union
 
 from pydantic.fields import FieldInfo
 
-from pulumi_flink.generated import write_or_check
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
+from scripts.generators.output import parser, target_path, write_or_check
 
-ARGS_PATH = Path(__file__).parent / "package" / "args.py"
-COMMAND = "python -m pulumi_flink.args_gen"
+TARGET = Path("components/pulumi_flink/package/args.py")
+"""The file this writes, relative to the repository root."""
+COMMAND = "python -m scripts.generators.args"
 LINE_LENGTH = 110
 INDENT = "    "
 
@@ -263,7 +263,7 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 
 HEADER = '''\
-# GENERATED FILE: do not edit. Regenerate with `python -m pulumi_flink.args_gen` after changing
+# GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
 # spec.py; tests/unit/test_package.py fails while this file is stale.
 """FlinkCluster's inputs for the Pulumi component package, generated from ``spec.py``.
 
@@ -299,15 +299,14 @@ def render(root: type[SpecModel] = FlinkClusterSpec) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if args.py is stale; write nothing")
-    options = parser.parse_args(argv)
+    options = parser(COMMAND, __doc__).parse_args(argv)
+    path = target_path(options.root, TARGET)
     try:
         text = render()
     except UndocumentedFieldsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return write_or_check(ARGS_PATH, text, COMMAND, options.check)
+    return write_or_check(path, text, COMMAND, options.check)
 
 
 if __name__ == "__main__":
