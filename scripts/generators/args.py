@@ -3,13 +3,13 @@
     python -m scripts.generators.args            # rewrite components/pulumi_flink/package/args.py
     python -m scripts.generators.args --check    # exit 1 if args.py is not what this would write
 
-The spec (``spec.py``) is the one source of truth; ``args.py`` only restates it in the form
+The spec (``pulumi_flink.spec``) is the one source of truth; ``args.py`` only restates it in the form
 Pulumi's component analyzer reads (``pulumi.provider.experimental``): TypedDicts whose keys
 are the spec's field names and whose attribute docstrings are the spec's field descriptions.
 For every spec model reachable from ``FlinkClusterSpec``:
 
-- a TypedDict ``FlinkClusterArgs`` for the root, ``<model without "Spec">`` for the others
-  (``total=False``), inherited fields flattened in,
+- a TypedDict ``FlinkClusterArgs`` for the root, ``<model without "Spec">Args`` for the
+  others (``total=False``), inherited fields flattened in,
   since the analyzer reads each class's own source for the docstrings;
 - ``Required[T]`` for fields without a default, ``NotRequired[T]`` for ``T | None``;
 - plain types only (str, int, float, bool, list, dict, nested Args): the whole spec must be
@@ -61,18 +61,18 @@ class UndocumentedFieldsError(Exception):
     def __init__(self, fields: list[str]) -> None:
         self.fields = fields
         super().__init__(
-            "these spec fields have no description (write a docstring under each in spec.py): "
+            "these spec fields have no description (write a docstring under each in pulumi_flink/spec): "
             + ", ".join(fields)
         )
 
 
 def args_name(model: type[SpecModel]) -> str:
-    """``FlinkClusterSpec`` -> ``FlinkClusterArgs`` (the component's inputs); every nested model
-    keeps its name without "Spec" (``TaskManagerSpec`` -> ``TaskManager``): the SDK generators
-    add their own ``Args`` to input types, so TypeScript and Go read ``TaskManagerArgs``."""
-    if model is FlinkClusterSpec:
-        return "FlinkClusterArgs"
-    return model.__name__.removesuffix("Spec")
+    """``FlinkClusterSpec`` -> ``FlinkClusterArgs`` (the component's inputs), ``TaskManagerSpec``
+    -> ``TaskManagerArgs``, ``PodOptions`` -> ``PodOptionsArgs``: "Args" as Pulumi names input
+    types, so no input type shares its name with a component (``TaskManager``) or a spec model.
+    The component analyzer makes the class name the schema token (``flink:index:TaskManagerArgs``):
+    a schema holding a type and a resource of one name would make SDKs rename one of them."""
+    return model.__name__.removesuffix("Spec") + "Args"
 
 
 def enum_member_name(value: str) -> str:
@@ -264,14 +264,14 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 HEADER = '''\
 # GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
-# spec.py; tests/unit/test_package.py fails while this file is stale.
-"""FlinkCluster's inputs for the Pulumi component package, generated from ``spec.py``.
+# the spec; tests/unit/test_package.py fails while this file is stale.
+"""FlinkCluster's inputs for the Pulumi component package, generated from ``pulumi_flink.spec``.
 
-One TypedDict per spec model, keys in snake_case (the package schema camel-cases them to the
-spec's own keys), plain values only: FlinkCluster turns them into a ``FlinkClusterSpec``
-before it registers anything. ``Literal`` fields are StrEnums whose values are the spec's.
-Docstrings continue at column 0 on purpose: the component analyzer copies them into the
-schema verbatim.
+One TypedDict per spec model, named after it with "Args" (``TaskManagerArgs``), keys in
+snake_case (the package schema camel-cases them to the spec's own keys), plain values only:
+FlinkCluster turns them into a ``FlinkClusterSpec`` before it registers anything.
+``Literal`` fields are StrEnums whose values are the spec's. Docstrings continue at column 0
+on purpose: the component analyzer copies them into the schema verbatim.
 """
 '''
 

@@ -3,8 +3,10 @@ built through the provider's construct path exactly as the Python library builds
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 import runpy
 import typing
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from pulumi.runtime import rpc
 import pulumi_flink
 from pulumi_flink import FlinkCluster, spec_args
 from pulumi_flink.offline.renderer import REDACTED, Render, run_program
+from pulumi_flink.package import args as generated_args
 from pulumi_flink.resources.meta import TYPE_PREFIX
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
@@ -232,6 +235,38 @@ def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
 
 
 # --- the generated args ------------------------------------------------------------------------
+
+
+def _component_classes() -> set[str]:
+    """The name of every ComponentResource subclass any module of ``pulumi_flink`` defines."""
+    found: set[str] = set()
+    for info in pkgutil.walk_packages(pulumi_flink.__path__, "pulumi_flink."):
+        for value in vars(importlib.import_module(info.name)).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, pulumi.ComponentResource)
+                and value.__module__.startswith("pulumi_flink.")
+            ):
+                found.add(value.__name__)
+    return found
+
+
+def test_no_input_type_is_named_like_a_component(schema: dict[str, Any]) -> None:
+    """A TypedDict ``TaskManager`` next to the component ``TaskManager`` would be two things of
+    one name in Python, and in a schema serving both, a type and a resource of one token."""
+    components = _component_classes()
+    assert {"FlinkCluster", "JobManager", "TaskManager", "Zetcd"} <= components
+    generated = {
+        name
+        for name, value in vars(generated_args).items()
+        if inspect.isclass(value) and value.__module__ == generated_args.__name__
+    }
+    assert generated & components == set()
+    assert {args_generator.args_name(model) for model in MODELS} <= generated
+    type_names = {token.rsplit(":", 1)[1]: found["type"] for token, found in schema["types"].items()}
+    assert set(type_names) & components == set()
+    assert [name for name, kind in type_names.items() if kind == "object" and not name.endswith("Args")] == []
+
 
 
 def test_args_py_is_what_the_generator_writes() -> None:
