@@ -210,7 +210,7 @@ def test_spec_inputs_are_plain_and_only_credential_values_may_be_outputs(schema:
 
 OUTPUTS = {
     "namespace",
-    "clusterId",
+    "clusterName",
     "jobmanagerServiceName",
     "restServiceName",
     "restEndpoint",
@@ -224,7 +224,7 @@ def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
     outputs = resource(schema)["properties"]
     assert set(outputs) == OUTPUTS
     assert resource(schema)["required"] == sorted(
-        ["namespace", "clusterId", "restEndpoints", "haClusterIds", "haCleanup"]
+        ["namespace", "clusterName", "restEndpoints", "haClusterIds", "haCleanup"]
     )
     for name, prop in outputs.items():
         assert prop["description"].strip() and "plain" not in prop, name
@@ -399,6 +399,7 @@ def test_construct_returns_the_outputs_by_their_schema_names(provider: Component
     assert seen["keys"] == OUTPUTS
     assert seen["restEndpoint"] == "http://analytics-rest.flink-dev.svc:8081"
     assert seen["restEndpoints"] == {"analytics": seen["restEndpoint"]} and seen["haClusterIds"] == {}
+    assert seen["clusterName"] == "analytics"
 
 
 BASE = {"name": "analytics", "flinkVersion": "1.20", "namespace": "flink"}
