@@ -270,14 +270,14 @@ def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:
     output: dict[str, Any] = {
         "mode": cluster.spec.deployment_mode,
         "namespace": cluster.namespace,
-        "clusterId": cluster.cluster_id,
+        "clusterName": cluster.cluster_name,
     }
     if cluster.spec.high_availability.enabled:
         output["haClusterIds"] = cluster.ha_cluster_ids
         output["haCleanup"] = cluster.ha_cleanup
     if cluster.spec.mode == "per-job":
         output["jobs"] = {
-            job: {"restEndpoint": job_cluster.rest_endpoint, "clusterId": job_cluster.cluster_id}
+            job: {"restEndpoint": job_cluster.rest_endpoint, "clusterName": job_cluster.cluster_name}
             for job, job_cluster in cluster.job_clusters.items()
         }
     else:

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel, to_snake
 
-from pulumi_flink.config_schema import stack_config_schema
 from pulumi_flink.program import CLUSTERS_KEY, PROJECT
+from scripts.generators.config_schema import stack_config_schema
 
 SCHEMA = stack_config_schema()
 DEFS: dict[str, Any] = SCHEMA["$defs"]

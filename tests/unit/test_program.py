@@ -79,3 +79,37 @@ def test_clusters_of_a_stack_never_collide(clusters: list[dict[str, Any]], messa
 def test_similar_names_in_one_namespace_are_fine() -> None:
     stack = parse(cluster("a"), cluster("a-2"), cluster("etl", **PER_JOB), cluster("etl-2"))
     assert [s.name for s in stack.clusters] == ["a", "a-2", "etl", "etl-2"]
+
+
+def test_stack_outputs_name_clusters_by_cluster_name_and_ha_ids_apart(
+    stack_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``clusterName`` is the cluster's (or job cluster's) name; the HA cluster ids, drawn per
+    incarnation, are only under ``haClusterIds``."""
+    exported: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi, "export", exported.__setitem__)
+    jar = "https://repo.example.com/jobs/a.jar"
+    stack_config["pulumi-flink:clusters"] = json.dumps(
+        [
+            {"name": "orders", "flinkVersion": "2.3"},
+            {
+                "name": "etl", "flinkVersion": "1.20.3", "mode": "per-job",
+                "jobs": [{"name": "clicks", "jar": jar, "entryClass": "com.example.Clicks"}],
+                "highAvailability": {"type": "kubernetes", "storageDir": "s3://state/etl"},
+            },
+        ]
+    )
+    seen: dict[str, Any] = {}
+
+    def program() -> Any:
+        main()
+        return pulumi.Output.from_input(exported["clusters"]).apply(seen.update)
+
+    run_program(program)
+    assert seen["orders"]["clusterName"] == "orders" and "haClusterIds" not in seen["orders"]
+    assert seen["etl"]["clusterName"] == "etl"
+    assert seen["etl"]["jobs"]["clicks"]["clusterName"] == "etl-clicks"
+    (ha_cluster_id,) = seen["etl"]["haClusterIds"].values()
+    assert ha_cluster_id.startswith("etl-clicks-") and ha_cluster_id != "etl-clicks"
+    every_output = (seen["orders"], seen["etl"], *seen["etl"]["jobs"].values())
+    assert not any("clusterId" in output for output in every_output)

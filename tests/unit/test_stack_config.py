@@ -11,10 +11,11 @@ import jsonschema
 import pytest
 import yaml
 
-from pulumi_flink.config_schema import SCHEMA_FILE, stack_config_schema
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import KNOWN_KEYS, PROJECT, SecretValue, parse_stack_config
 from pulumi_flink.spec.errors import FlinkSpecError
+from scripts.generators import config_schema
+from scripts.generators.config_schema import stack_config_schema
 from tests.support.paths import ROOT
 
 STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
@@ -103,7 +104,7 @@ def test_every_stack_value_has_its_declared_type(stack_file: Path) -> None:
 def test_every_stack_file_names_and_passes_the_schema(stack_file: Path) -> None:
     text = stack_file.read_text()
     assert text.startswith("# yaml-language-server: $schema=./stack-config.schema.json\n")
-    validator = jsonschema.Draft202012Validator(json.loads((ROOT / SCHEMA_FILE).read_text()))
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / config_schema.TARGET).read_text()))
     assert [e.message for e in validator.iter_errors(yaml.safe_load(text))] == []
 
 

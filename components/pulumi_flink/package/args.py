@@ -1,12 +1,12 @@
-# GENERATED FILE: do not edit. Regenerate with `python -m pulumi_flink.args_gen` after changing
-# spec.py; tests/unit/test_package.py fails while this file is stale.
-"""FlinkCluster's inputs for the Pulumi component package, generated from ``spec.py``.
+# GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
+# the spec; tests/unit/test_package.py fails while this file is stale.
+"""FlinkCluster's inputs for the Pulumi component package, generated from ``pulumi_flink.spec``.
 
-One TypedDict per spec model, keys in snake_case (the package schema camel-cases them to the
-spec's own keys), plain values only: FlinkCluster turns them into a ``FlinkClusterSpec``
-before it registers anything. ``Literal`` fields are StrEnums whose values are the spec's.
-Docstrings continue at column 0 on purpose: the component analyzer copies them into the
-schema verbatim.
+One TypedDict per spec model, named after it with "Args" (``TaskManagerArgs``), keys in
+snake_case (the package schema camel-cases them to the spec's own keys), plain values only:
+FlinkCluster turns them into a ``FlinkClusterSpec`` before it registers anything.
+``Literal`` fields are StrEnums whose values are the spec's. Docstrings continue at column 0
+on purpose: the component analyzer copies them into the schema verbatim.
 """
 
 from enum import StrEnum
@@ -91,7 +91,7 @@ cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every en
     PerJob = "per-job"
 
 
-class JobManager(TypedDict, total=False):
+class JobManagerArgs(TypedDict, total=False):
     """The JobManager. Defaults: 1 CPU, 1600Mi (Flink's own default process size), 1 replica."""
 
     cpu: str
@@ -110,7 +110,7 @@ a bounded job would run again every time it finishes). Every other mode runs it 
 Deployment. The TaskManager Deployment stays up after the job ends either way."""
 
 
-class TaskManager(TypedDict, total=False):
+class TaskManagerArgs(TypedDict, total=False):
     """The TaskManagers. Defaults: 1 CPU, 1728Mi (Flink's default), 1 replica, 1 slot."""
 
     cpu: str
@@ -123,7 +123,7 @@ class TaskManager(TypedDict, total=False):
     """``taskmanager.numberOfTaskSlots``: parallel task slots per TaskManager."""
 
 
-class Ports(TypedDict, total=False):
+class PortsArgs(TypedDict, total=False):
     """Container ports. Defaults are those of Flink's own Kubernetes examples."""
 
     rpc: int
@@ -138,7 +138,7 @@ class Ports(TypedDict, total=False):
     """``taskmanager.data.port``: fixed instead of Flink's random port, so policies can name it."""
 
 
-class Rest(TypedDict, total=False):
+class RestArgs(TypedDict, total=False):
     """How the REST endpoint (API and web UI) is exposed. Default: a ClusterIP Service."""
 
     exposure: RestExposure
@@ -149,7 +149,7 @@ class Rest(TypedDict, total=False):
     """Annotations on the REST Service, e.g. for a cloud load balancer."""
 
 
-class PodOptions(TypedDict, total=False):
+class PodOptionsArgs(TypedDict, total=False):
     """Hooks applied to every Flink pod (JobManager and TaskManager).
 
 Entries are plain Kubernetes objects in their YAML form (camelCase keys), checked as the
@@ -208,7 +208,7 @@ work rather than a streaming job's TaskManagers); unset: the cluster's default p
 its tasks and cleans up local state in that time); unset: Kubernetes' default, 30."""
 
 
-class Job(TypedDict, total=False):
+class JobArgs(TypedDict, total=False):
     """The job of an application cluster, or one job of a per-job deployment.
 
 Only ``jar`` is required."""
@@ -238,7 +238,7 @@ restarted JobManager recovers the job instead of starting a fresh one."""
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
 
-class PerJob(TypedDict, total=False):
+class PerJobArgs(TypedDict, total=False):
     """One job of a per-job deployment: a name, the job, and optionally its own TaskManagers."""
 
     jar: Required[str]
@@ -267,11 +267,11 @@ restarted JobManager recovers the job instead of starting a fresh one."""
     name: Required[str]
     """The job's name: its dedicated cluster is called ``<cluster name>-<job name>``, at most
 40 characters together."""
-    task_manager: NotRequired[TaskManager]
+    task_manager: NotRequired[TaskManagerArgs]
     """This job's TaskManagers; unset uses the cluster's ``taskManager``."""
 
 
-class ZooKeeper(TypedDict, total=False):
+class ZooKeeperArgs(TypedDict, total=False):
     """The ZooKeeper ensemble the library runs for Flink, or an existing quorum."""
 
     replicas: int
@@ -291,7 +291,7 @@ class ZooKeeper(TypedDict, total=False):
 fields are then unused."""
 
 
-class Etcd(TypedDict, total=False):
+class EtcdArgs(TypedDict, total=False):
     """The etcd cluster behind zetcd."""
 
     replicas: int
@@ -308,7 +308,7 @@ class Etcd(TypedDict, total=False):
     """Storage class of the data volumes; unset uses the cluster's default."""
 
 
-class Zetcd(TypedDict, total=False):
+class ZetcdArgs(TypedDict, total=False):
     """zetcd: the ZooKeeper 3.4 API served from etcd, for Flink 1.14 and earlier."""
 
     image: str
@@ -320,7 +320,7 @@ class Zetcd(TypedDict, total=False):
 you have tested leader election and recovery with your Flink release."""
 
 
-class HighAvailability(TypedDict, total=False):
+class HighAvailabilityArgs(TypedDict, total=False):
     """JobManager high availability: leader election and the metadata that lets a new
 JobManager recover running jobs. Default: off."""
 
@@ -343,11 +343,11 @@ pod; ``storageDir`` is then ``file:///flink-ha`` or a directory below it."""
     """An existing Secret whose keys become environment variables of every Flink pod (e.g.
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3://): credentials never go into the
 ConfigMap."""
-    zookeeper: ZooKeeper
+    zookeeper: ZooKeeperArgs
     """With type 'zookeeper': the ensemble the library runs (3 servers), or ``existingQuorum``."""
-    etcd: Etcd
+    etcd: EtcdArgs
     """With type 'zetcd': the etcd cluster that stores the data (3 members)."""
-    zetcd: Zetcd
+    zetcd: ZetcdArgs
     """With type 'zetcd': the zetcd servers in front of etcd."""
     path_root: str
     """``high-availability.zookeeper.path.root``: the ZooKeeper node under which each cluster
@@ -361,7 +361,7 @@ created again never recovers an old job from leftover HA data."""
 seconds, not the ~minute Flink's defaults take. False keeps Flink's defaults."""
 
 
-class Probes(TypedDict, total=False):
+class ProbesArgs(TypedDict, total=False):
     """Kubernetes health probes of the Flink containers. Default: on, timed for JVM start-up.
 
 JobManager: startup and readiness probes that GET the REST API's ``/config`` (it answers
@@ -392,7 +392,7 @@ JobManager is restarted. Keep it above your restart strategy's longest delay plu
 time new TaskManager pods take to start."""
 
 
-class Spread(TypedDict, total=False):
+class SpreadArgs(TypedDict, total=False):
     """How the JobManager pods and the TaskManager pods each spread over the cluster
 (``topologySpreadConstraints``, max skew 1, each counting only its own cluster's pods of its
 own component). Default: over nodes with high availability, not at all without."""
@@ -410,7 +410,7 @@ a pod stays Pending rather than skew it (spreading over nodes within zones stays
 preference)."""
 
 
-class NetworkPolicy(TypedDict, total=False):
+class NetworkPolicyArgs(TypedDict, total=False):
     """Kubernetes NetworkPolicies that let only the traffic each part of the cluster needs reach
 its pods. Default: on, the REST API reachable only from the cluster's own pods.
 
@@ -446,7 +446,7 @@ TaskManagers: NetworkPolicyPeers naming your Prometheus, e.g. ``{namespaceSelect
 for NodeLocal DNSCache."""
 
 
-class Metrics(TypedDict, total=False):
+class MetricsArgs(TypedDict, total=False):
     """Flink's metrics for Prometheus. Default: Flink's Prometheus reporter on every
 JobManager and TaskManager on port 9249, and no Prometheus operator objects."""
 
@@ -472,7 +472,7 @@ operator's CRDs. Use it or ``podMonitor``, not both."""
 kube-prometheus-stack)."""
 
 
-class Logging(TypedDict, total=False):
+class LoggingArgs(TypedDict, total=False):
     """Where Flink's processes log. Default: stdout only (``kubectl logs``, and whatever
 ships the nodes' container logs)."""
 
@@ -517,17 +517,17 @@ the library's HA stores."""
     config_file: ConfigFile
     """Flink config file: 'auto' is ``flink-conf.yaml`` on 1.x and ``config.yaml`` on 2.x;
 ``config.yaml`` may be chosen from 1.19 on; ``flink-conf.yaml`` is refused on 2.x."""
-    job_manager: JobManager
+    job_manager: JobManagerArgs
     """The JobManager: size, replicas (a standby needs HA) and, standalone application, workload kind."""
-    task_manager: TaskManager
+    task_manager: TaskManagerArgs
     """The TaskManagers: size, replicas and task slots."""
     parallelism: int
     """``parallelism.default``: for jobs submitted with ``flink run`` that set none. REST and
 web-UI submissions send their own parallelism (1 unless given). Above the total task
 slots is a warning."""
-    ports: Ports
+    ports: PortsArgs
     """Ports of the Flink processes; the defaults are Flink's."""
-    rest: Rest
+    rest: RestArgs
     """How the REST API and web UI are exposed: a ClusterIP Service unless set."""
     flink_configuration: dict[str, Any]
     """Extra Flink configuration, flat keys. Keys the library manages are refused, naming the field to use."""
@@ -538,7 +538,7 @@ slots is a warning."""
 the library's."""
     annotations: dict[str, str]
     """Extra annotations on every object and pod."""
-    pod: PodOptions
+    pod: PodOptionsArgs
     """Extra env, volumes, scheduling and pull secrets for every Flink pod."""
     mode: Mode
     """'session': a long-running cluster that jobs are submitted to. 'application': the
@@ -550,24 +550,24 @@ cluster runs ``job``, and ``main()`` runs on the JobManager. 'per-job': every en
 Deployment of ``taskManager.replicas`` pods. True (native): the JobManager creates and
 deletes TaskManager pods itself, through the Kubernetes API, as many as its jobs need;
 ``taskManager.replicas`` and per-job mode are refused then."""
-    job: NotRequired[Job]
+    job: NotRequired[JobArgs]
     """Application mode: the job the cluster runs."""
-    jobs: list[PerJob]
+    jobs: list[PerJobArgs]
     """Per-job mode: the jobs, each on its own cluster."""
-    high_availability: HighAvailability
+    high_availability: HighAvailabilityArgs
     """JobManager high availability; off unless ``type`` is set."""
-    probes: Probes
+    probes: ProbesArgs
     """Health probes of the Flink containers: on, with a 180 s start-up budget, unless set."""
-    spread: Spread
+    spread: SpreadArgs
     """How the JobManager and TaskManager pods spread: over nodes with high availability,
 not at all without, unless set."""
-    network_policy: NetworkPolicy
+    network_policy: NetworkPolicyArgs
     """NetworkPolicies admitting only the traffic the cluster needs: on, REST only from the
 cluster's own pods, unless set."""
-    metrics: Metrics
+    metrics: MetricsArgs
     """Flink's Prometheus reporter on port 9249 of every JobManager and TaskManager, unless
 set; optionally a PodMonitor or ServiceMonitor."""
-    logging: Logging
+    logging: LoggingArgs
     """Where the Flink processes log: stdout only, unless ``toFile``."""
     ha_credentials: NotRequired[dict[str, pulumi.Input[str]]]
     """Object-store credentials for the HA storage (e.g. AWS_ACCESS_KEY_ID and

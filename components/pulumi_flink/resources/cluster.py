@@ -68,7 +68,7 @@ class FlinkClusterParts:
         high_availability = None
         if spec.high_availability.enabled:
             high_availability = FlinkHighAvailability(f"{name}-ha", spec, opts=child)
-        ha_cluster_id = high_availability.cluster_id if high_availability else None
+        ha_cluster_id = high_availability.ha_cluster_id if high_availability else None
         configuration = FlinkConfiguration(f"{name}-configuration", spec, ha_cluster_id, opts=child)
         rbac = FlinkRbac(f"{name}-rbac", spec, opts=child)
         services = FlinkServices(f"{name}-services", spec, opts=child)
@@ -130,7 +130,7 @@ class FlinkJobCluster(pulumi.ComponentResource):
     parts: FlinkClusterParts
     submitter: JobSubmitter
     rest_endpoint: pulumi.Output[str]
-    cluster_id: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, spec: FlinkClusterSpec, job: JobSpec, opts: pulumi.ResourceOptions | None = None
@@ -151,8 +151,8 @@ class FlinkJobCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.rest_endpoint = self.parts.rest_endpoint(spec)
-        self.cluster_id = pulumi.Output.from_input(spec.name)
-        self.register_outputs({"restEndpoint": self.rest_endpoint, "clusterId": self.cluster_id})
+        self.cluster_name = pulumi.Output.from_input(spec.name)
+        self.register_outputs({"restEndpoint": self.rest_endpoint, "clusterName": self.cluster_name})
 
 
 class FlinkCluster(pulumi.ComponentResource):
@@ -171,7 +171,7 @@ class FlinkCluster(pulumi.ComponentResource):
     # The class-level annotations are the component's outputs in the package schema.
     namespace: pulumi.Output[str]
     """The namespace of every object of the cluster."""
-    cluster_id: pulumi.Output[str]
+    cluster_name: pulumi.Output[str]
     """The cluster name: prefix of every object name, and native mode's ``kubernetes.cluster-id``."""
     jobmanager_service_name: pulumi.Output[str] | None
     """Session and application mode: the Service TaskManagers and clients reach the JobManager by."""
@@ -240,21 +240,21 @@ class FlinkCluster(pulumi.ComponentResource):
             self.rest_endpoint = self.parts.rest_endpoint(spec)
             self.rest_endpoints = _outputs_by_name({spec.name: self.rest_endpoint})
         self.namespace = pulumi.Output.from_input(spec.namespace)
-        self.cluster_id = pulumi.Output.from_input(spec.name)
+        self.cluster_name = pulumi.Output.from_input(spec.name)
         parts_by_name = (
             {spec.name: self.parts}
             if self.parts
             else {job: cluster.parts for job, cluster in self.job_clusters.items()}
         )
         available = {key: p.high_availability for key, p in parts_by_name.items() if p.high_availability}
-        self.ha_cluster_ids = _outputs_by_name({key: ha.cluster_id for key, ha in available.items()})
+        self.ha_cluster_ids = _outputs_by_name({key: ha.ha_cluster_id for key, ha in available.items()})
         self.ha_cleanup = _outputs_by_name({key: ha.cleanup for key, ha in available.items()})
         self.register_outputs(
             {
                 "haClusterIds": self.ha_cluster_ids,
                 "haCleanup": self.ha_cleanup,
                 "namespace": self.namespace,
-                "clusterId": self.cluster_id,
+                "clusterName": self.cluster_name,
                 "jobmanagerServiceName": self.jobmanager_service_name,
                 "restServiceName": self.rest_service_name,
                 "restEndpoint": self.rest_endpoint,

@@ -570,7 +570,7 @@ class FlinkHighAvailability(pulumi.ComponentResource):
     the store changes. ``cleanup`` says where a destroyed incarnation's HA data stays.
     """
 
-    cluster_id: pulumi.Output[str]
+    ha_cluster_id: pulumi.Output[str]
     cleanup: pulumi.Output[str]
     ensemble: ZooKeeperEnsemble | None
     etcd: EtcdCluster | None
@@ -582,7 +582,7 @@ class FlinkHighAvailability(pulumi.ComponentResource):
         ha = spec.high_availability
         child = pulumi.ResourceOptions(parent=self)
         if ha.cluster_id is not None:
-            self.cluster_id = pulumi.Output.from_input(ha.cluster_id)
+            self.ha_cluster_id = pulumi.Output.from_input(ha.cluster_id)
         else:
             incarnation = random.RandomId(
                 f"{name}-cluster-id",
@@ -590,8 +590,8 @@ class FlinkHighAvailability(pulumi.ComponentResource):
                 keepers={"cluster": spec.name, "namespace": spec.namespace, "store": ha.type},
                 opts=child,
             )
-            self.cluster_id = incarnation.hex.apply(lambda digits: f"{spec.name}-{digits}")
+            self.ha_cluster_id = incarnation.hex.apply(lambda digits: f"{spec.name}-{digits}")
         self.ensemble, self.etcd, self.zetcd = create_store(name, spec, child)
 
-        self.cleanup = self.cluster_id.apply(lambda cluster_id: ha_cleanup_hint(spec, cluster_id))
-        self.register_outputs({"clusterId": self.cluster_id, "cleanup": self.cleanup})
+        self.cleanup = self.ha_cluster_id.apply(lambda ha_cluster_id: ha_cleanup_hint(spec, ha_cluster_id))
+        self.register_outputs({"haClusterId": self.ha_cluster_id, "cleanup": self.cleanup})

@@ -17,14 +17,15 @@ import pytest
 import yaml
 from pydantic import Field, create_model
 
-from pulumi_flink import defaults_doc
-from pulumi_flink.args_gen import UndocumentedFieldsError, reachable_models
 from pulumi_flink.spec import FlinkClusterSpec, JobManagerSpec, ProbesSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
+from scripts.generators import defaults_doc
+from scripts.generators.args import UndocumentedFieldsError, reachable_models
+from tests.support.generators import stand_in_root
 from tests.support.paths import ROOT
 
-README = ROOT / "README.md"
-FIX = "run `.venv/bin/python -m pulumi_flink.defaults_doc` and commit README.md"
+README = ROOT / defaults_doc.TARGET
+FIX = "run `.venv/bin/python -m scripts.generators.defaults_doc` and commit README.md"
 
 JAR = "/opt/flink/usrlib/job.jar"
 MINIMAL: dict[str, Any] = {"name": "x", "flinkVersion": "1.20"}
@@ -113,21 +114,22 @@ def test_readme_table_is_current() -> None:
     assert defaults_doc.with_table(current, defaults_doc.table()) == current, (
         f"README's table of every field and its default is stale: {FIX}"
     )
-    assert defaults_doc.main(["--check", "--file", str(README)]) == 0, FIX
+    assert defaults_doc.main(["--check", "--root", str(ROOT)]) == 0, FIX
 
 
 def test_check_exits_1_when_stale_and_the_command_rewrites_only_the_table(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = tmp_path / "README.md"
-    page.write_text(f"# x\nabove\n{defaults_doc.BEGIN}\nold | table\n{defaults_doc.END}\nbelow\n")
-    assert defaults_doc.main(["--check", "--file", str(page)]) == 1
+    stale = f"# x\nabove\n{defaults_doc.BEGIN}\nold | table\n{defaults_doc.END}\nbelow\n"
+    root = stand_in_root(tmp_path, defaults_doc.TARGET, stale)
+    page = root / defaults_doc.TARGET
+    assert defaults_doc.main(["--check", "--root", str(root)]) == 1
     assert "stale" in capsys.readouterr().err and "old | table" in page.read_text()
-    assert defaults_doc.main(["--file", str(page)]) == 0
+    assert defaults_doc.main(["--root", str(root)]) == 0
     assert page.read_text() == (
         f"# x\nabove\n{defaults_doc.BEGIN}\n{defaults_doc.table()}{defaults_doc.END}\nbelow\n"
     )
-    assert defaults_doc.main(["--check", "--file", str(page)]) == 0
+    assert defaults_doc.main(["--check", "--root", str(root)]) == 0
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,11 @@ any alias, the local-directory check on aliases, and versions.py's per-version k
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import os
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,6 +27,7 @@ from pulumi_flink.render.flink_config import (
     managed_names,
 )
 from pulumi_flink.validation import check_cluster
+from scripts.generators import flink_options as generator
 from tests.support.fuzz import fuzz_settings
 from tests.support.paths import ROOT
 from tests.support.rendering import make_spec
@@ -253,28 +252,18 @@ def test_the_table_covers_every_supported_minor() -> None:
 # -- freshness: the committed table is what Flink's own classes say -----------------------------
 
 
-def _generator() -> ModuleType:
-    path = ROOT / "scripts" / "flink_options.py"
-    spec = importlib.util.spec_from_file_location("flink_options_generator", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.flink
 @pytest.mark.parametrize("release", ["1.20.3", "2.3.0"])
 def test_the_committed_table_matches_the_local_distributions(release: str) -> None:
     """The generator's reflection, run on the local Flink distribution's own jars, gives the
     committed entry of that minor (the table may read a later patch: its own release number
     in defaults, such as the default image's tag, is put in place of the local one). Run
-    ``scripts/flink_options.py --check`` for every minor (it downloads the jars)."""
+    ``python -m scripts.generators.flink_options --check`` for every minor (it downloads the jars)."""
     from tests.support.toolchain import flink_home
 
-    generator = _generator()
     home = flink_home(release)
     minor = ".".join(release.split(".")[:2])
-    committed = json.loads((ROOT / "components/pulumi_flink/model/flink_options.json").read_text())
+    committed = json.loads((ROOT / generator.TARGET).read_text())
     entry = committed["versions"][minor]
     with tempfile.TemporaryDirectory(prefix="flink-options-") as work:
         reflected = generator.reflect([f"{home / 'lib'}{os.sep}*"], Path(work))
@@ -289,3 +278,11 @@ def test_the_committed_table_matches_the_local_distributions(release: str) -> No
     }
     assert json.loads(text) == expected
     assert len(expected) >= len(entry["options"]) - 1
+
+
+def test_the_committed_table_is_in_the_generators_own_format() -> None:
+    """Offline half of ``--check``: the committed file is what the generator writes from the
+    entries it holds (its header names the command that regenerates it)."""
+    text = (ROOT / generator.TARGET).read_text()
+    assert generator.render(json.loads(text)["versions"]) == text
+    assert generator.COMMAND in text.splitlines()[1]

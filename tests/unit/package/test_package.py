@@ -3,8 +3,10 @@ built through the provider's construct path exactly as the Python library builds
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
+import pkgutil
 import runpy
 import typing
 from collections.abc import Iterator
@@ -21,11 +23,13 @@ from pulumi.provider.experimental.util import camel_case
 from pulumi.runtime import rpc
 
 import pulumi_flink
-from pulumi_flink import FlinkCluster, args_gen, spec_args
+from pulumi_flink import FlinkCluster, spec_args
 from pulumi_flink.offline.renderer import REDACTED, Render, run_program
+from pulumi_flink.package import args as generated_args
 from pulumi_flink.resources.meta import TYPE_PREFIX
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
 from pulumi_flink.spec.errors import FlinkSpecError
+from scripts.generators import args as args_generator
 from tests.support.paths import ROOT
 
 PACKAGE = ROOT / "package"
@@ -58,10 +62,10 @@ def type_of(schema: dict[str, Any], ref: str) -> dict[str, Any]:
 
 
 def model_token(model: type[SpecModel]) -> str:
-    return f"{PACKAGE_NAME}:index:{args_gen.args_name(model)}"
+    return f"{PACKAGE_NAME}:index:{args_generator.args_name(model)}"
 
 
-MODELS = args_gen.reachable_models()
+MODELS = args_generator.reachable_models()
 
 
 def model_properties(schema: dict[str, Any], model: type[SpecModel]) -> dict[str, Any]:
@@ -204,7 +208,7 @@ def test_spec_inputs_are_plain_and_only_credential_values_may_be_outputs(schema:
 
 OUTPUTS = {
     "namespace",
-    "clusterId",
+    "clusterName",
     "jobmanagerServiceName",
     "restServiceName",
     "restEndpoint",
@@ -218,7 +222,7 @@ def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
     outputs = resource(schema)["properties"]
     assert set(outputs) == OUTPUTS
     assert resource(schema)["required"] == sorted(
-        ["namespace", "clusterId", "restEndpoints", "haClusterIds", "haCleanup"]
+        ["namespace", "clusterName", "restEndpoints", "haClusterIds", "haCleanup"]
     )
     for name, prop in outputs.items():
         assert prop["description"].strip() and "plain" not in prop, name
@@ -226,6 +230,40 @@ def test_outputs_are_described_and_only_outputs(schema: dict[str, Any]) -> None:
     for name, annotation in inspect.get_annotations(FlinkCluster).items():
         inner = typing.get_args(annotation)[0] if type(None) in typing.get_args(annotation) else annotation
         assert typing.get_origin(inner) is pulumi.Output, name
+
+
+# --- the generated input types -----------------------------------------------------------------
+
+
+def _component_classes() -> set[str]:
+    """The name of every ComponentResource subclass any module of ``pulumi_flink`` defines."""
+    found: set[str] = set()
+    for info in pkgutil.walk_packages(pulumi_flink.__path__, "pulumi_flink."):
+        for value in vars(importlib.import_module(info.name)).values():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, pulumi.ComponentResource)
+                and value.__module__.startswith("pulumi_flink.")
+            ):
+                found.add(value.__name__)
+    return found
+
+
+def test_no_input_type_is_named_like_a_component(schema: dict[str, Any]) -> None:
+    """A TypedDict ``TaskManager`` next to the component ``TaskManager`` would be two things of
+    one name in Python, and in a schema serving both, a type and a resource of one token."""
+    components = _component_classes()
+    assert {"FlinkCluster", "JobManager", "TaskManager", "Zetcd"} <= components
+    generated = {
+        name
+        for name, value in vars(generated_args).items()
+        if inspect.isclass(value) and value.__module__ == generated_args.__name__
+    }
+    assert generated & components == set()
+    assert {args_generator.args_name(model) for model in MODELS} <= generated
+    type_names = {token.rsplit(":", 1)[1]: found["type"] for token, found in schema["types"].items()}
+    assert set(type_names) & components == set()
+    assert [name for name, kind in type_names.items() if kind == "object" and not name.endswith("Args")] == []
 
 
 # --- construct: the path every other language takes ---------------------------------------------
@@ -314,6 +352,7 @@ def test_construct_returns_the_outputs_by_their_schema_names(provider: Component
     assert seen["keys"] == OUTPUTS
     assert seen["restEndpoint"] == "http://analytics-rest.flink-dev.svc:8081"
     assert seen["restEndpoints"] == {"analytics": seen["restEndpoint"]} and seen["haClusterIds"] == {}
+    assert seen["clusterName"] == "analytics"
 
 
 BASE = {"name": "analytics", "flinkVersion": "1.20", "namespace": "flink"}

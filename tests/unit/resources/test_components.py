@@ -297,16 +297,16 @@ def test_outputs() -> None:
             cluster.namespace,
             cluster.jobmanager_service_name,
             cluster.rest_endpoint,
-            cluster.cluster_id,
+            cluster.cluster_name,
             cluster.rest_service_name,
-        ).apply(lambda v: outputs.update(zip(["ns", "jm", "rest", "id", "restsvc"], v, strict=True)))
+        ).apply(lambda v: outputs.update(zip(["ns", "jm", "rest", "name", "restsvc"], v, strict=True)))
 
     run_program(program)
     assert outputs == {
         "ns": "streaming",
         "jm": "analytics-jobmanager",
         "rest": "http://analytics-rest.streaming.svc:8081",
-        "id": "analytics",
+        "name": "analytics",
         "restsvc": "analytics-rest",
     }
 

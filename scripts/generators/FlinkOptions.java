@@ -1,5 +1,5 @@
 /*
- * Flink's own description of its configuration options, for scripts/flink_options.py.
+ * Flink's own description of its configuration options, for scripts/generators/flink_options.py.
  *
  *     java -cp <the release's jars>:<classes> FlinkOptions OUT.json CLASS...
  *

@@ -1,14 +1,13 @@
-#!/usr/bin/env python3
 """Generate ``components/pulumi_flink/model/flink_options.json``: the configuration options the
 library manages or checks, as each supported Flink release declares them.
 
-    PYTHONPATH=components python scripts/flink_options.py            # rewrite the file
-    PYTHONPATH=components python scripts/flink_options.py --check    # exit 1 if it is stale
+    python -m scripts.generators.flink_options            # rewrite the file
+    python -m scripts.generators.flink_options --check    # exit 1 if it is stale
 
 For every minor in ``versions.SUPPORTED_MINORS`` this takes the release in ``RELEASES``
 (the newest patch on Maven Central when written), fetches its jars from Maven Central
 into ``~/.cache/pulumi-flink/maven/<group>/<artifact>/<version>/`` (outside the checkout;
-a jar once fetched is not fetched again), compiles ``scripts/FlinkOptions.java`` against
+a jar once fetched is not fetched again), compiles ``FlinkOptions.java`` (next to this file) against
 them with ``javac`` and runs it: Java reflection over the public static ``ConfigOption``
 fields of ``OPTION_CLASSES``, giving each option's key, its fallback keys (deprecated or
 not) and its default. Only the options that carry a name the library uses are kept
@@ -17,7 +16,6 @@ not) and its default. Only the options that carry a name the library uses are ke
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -29,10 +27,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-OUTPUT = ROOT / "components" / "pulumi_flink" / "model" / "flink_options.json"
+from pulumi_flink.model.versions import RENAMED_OPTIONS, SUPPORTED_MINORS
+from pulumi_flink.render.flink_config import LIBRARY_DEFAULT_KEYS, LOCAL_DIR_KEYS, MANAGED_KEYS
+from scripts.generators.output import parser, target_path, write_or_check
+
+TARGET = Path("components/pulumi_flink/model/flink_options.json")
+"""The file this writes, relative to the repository root."""
 JAVA_SOURCE = Path(__file__).resolve().parent / "FlinkOptions.java"
-COMMAND = "PYTHONPATH=components .venv/bin/python scripts/flink_options.py"
+COMMAND = ".venv/bin/python -m scripts.generators.flink_options"
 MAVEN = "https://repo1.maven.org/maven2"
 CACHE = Path.home() / ".cache" / "pulumi-flink" / "maven"
 JAVA_RELEASE = "17"
@@ -244,9 +246,6 @@ def reflect(classpath: Sequence[Path | str], work: Path) -> dict[str, Any]:
 
 def library_names() -> frozenset[str]:
     """Every configuration key the library manages, checks or sets, on any version."""
-    from pulumi_flink.model.versions import RENAMED_OPTIONS
-    from pulumi_flink.render.flink_config import LIBRARY_DEFAULT_KEYS, LOCAL_DIR_KEYS, MANAGED_KEYS
-
     return frozenset({*MANAGED_KEYS, *LOCAL_DIR_KEYS, *LIBRARY_DEFAULT_KEYS, *RENAMED_OPTIONS})
 
 
@@ -284,8 +283,8 @@ def render(versions: Mapping[str, Mapping[str, Any]]) -> str:
     """The file's text: one line per option, so a regeneration's diff reads per option."""
     lines = [
         "{",
-        f'"generated": "by scripts/flink_options.py from each release\'s own ConfigOption classes; '
-        f'do not edit. Regenerate: {COMMAND}",',
+        '"generated": "by scripts/generators/flink_options.py from each release\'s own ConfigOption '
+        f'classes; do not edit. Regenerate: {COMMAND}",',
         '"versions": {',
     ]
     for index, (minor, entry) in enumerate(versions.items()):
@@ -303,8 +302,6 @@ def render(versions: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def generate() -> str:
-    from pulumi_flink.model.versions import SUPPORTED_MINORS
-
     if set(RELEASES) != set(SUPPORTED_MINORS):
         raise OptionsError(f"RELEASES must name a release for each of {SUPPORTED_MINORS}")
     try:
@@ -312,9 +309,9 @@ def generate() -> str:
     except OSError as exc:
         newest = {}
         print(f"could not read Maven Central's release list ({exc})", file=sys.stderr)
-    for minor, release in RELEASES.items():
-        if newest.get(minor, release) != release:
-            print(f"note: Flink {newest[minor]} is newer than {release}; update RELEASES", file=sys.stderr)
+    for pair, release in RELEASES.items():
+        if newest.get(pair, release) != release:
+            print(f"note: Flink {newest[pair]} is newer than {release}; update RELEASES", file=sys.stderr)
     names = library_names()
     versions: dict[str, dict[str, Any]] = {}
     found: set[str] = set()
@@ -334,17 +331,14 @@ def generate() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is not what this writes")
-    args = parser.parse_args(argv)
-    from pulumi_flink.generated import write_or_check
-
+    options = parser(COMMAND, __doc__).parse_args(argv)
+    path = target_path(options.root, TARGET)
     try:
         text = generate()
     except OptionsError as exc:
         print(f"flink_options: {exc}", file=sys.stderr)
         return 2
-    return write_or_check(OUTPUT, text, COMMAND, args.check)
+    return write_or_check(path, text, COMMAND, options.check)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Editors that speak JSON Schema (VS Code's YAML extension, JetBrains) complete an
 stack files with it; the stack files name it in their first line. The schema is generated,
 never written by hand:
 
-    python -m pulumi_flink.config_schema            # rewrite stacks/stack-config.schema.json
-    python -m pulumi_flink.config_schema --check    # exit 1 when the file is stale
+    python -m scripts.generators.config_schema            # rewrite stacks/stack-config.schema.json
+    python -m scripts.generators.config_schema --check    # exit 1 when the file is stale
 
 The library's own validation (``program.parse_stack_config``) stays the authority: the
 schema cannot express rules that span fields (Flink's memory model, mode rules).
@@ -13,7 +13,6 @@ schema cannot express rules that span fields (Flink's memory model, mode rules).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -21,11 +20,13 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from pulumi_flink.generated import write_or_check
 from pulumi_flink.program import CLUSTERS_KEY, HA_CREDENTIALS_KEY, KNOWN_KEYS, PROJECT
 from pulumi_flink.spec import FlinkClusterSpec
+from scripts.generators.output import parser, target_path, write_or_check
 
-SCHEMA_FILE = Path("stacks/stack-config.schema.json")
+TARGET = Path("stacks/stack-config.schema.json")
+"""The file this writes, relative to the repository root."""
+COMMAND = "python -m scripts.generators.config_schema"
 
 _CIPHERTEXT = {
     "type": "object",
@@ -84,11 +85,9 @@ def schema_text(project: str = PROJECT) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pulumi_flink.config_schema", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the schema file is stale")
-    parser.add_argument("--file", type=Path, default=SCHEMA_FILE)
-    args = parser.parse_args(argv)
-    return write_or_check(args.file, schema_text(), "python -m pulumi_flink.config_schema", args.check)
+    options = parser(COMMAND, __doc__).parse_args(argv)
+    path = target_path(options.root, TARGET)
+    return write_or_check(path, schema_text(), COMMAND, options.check)
 
 
 if __name__ == "__main__":  # pragma: no cover

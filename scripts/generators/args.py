@@ -1,15 +1,15 @@
 """Generate ``args.py``, FlinkCluster's package inputs, from the spec's pydantic models.
 
-    python -m pulumi_flink.args_gen            # rewrite components/pulumi_flink/package/args.py
-    python -m pulumi_flink.args_gen --check    # exit 1 if args.py is not what this would write
+    python -m scripts.generators.args            # rewrite components/pulumi_flink/package/args.py
+    python -m scripts.generators.args --check    # exit 1 if args.py is not what this would write
 
-The spec (``spec.py``) is the one source of truth; ``args.py`` only restates it in the form
+The spec (``pulumi_flink.spec``) is the one source of truth; ``args.py`` only restates it in the form
 Pulumi's component analyzer reads (``pulumi.provider.experimental``): TypedDicts whose keys
 are the spec's field names and whose attribute docstrings are the spec's field descriptions.
 For every spec model reachable from ``FlinkClusterSpec``:
 
-- a TypedDict ``FlinkClusterArgs`` for the root, ``<model without "Spec">`` for the others
-  (``total=False``), inherited fields flattened in,
+- a TypedDict ``FlinkClusterArgs`` for the root, ``<model without "Spec">Args`` for the
+  others (``total=False``), inherited fields flattened in,
   since the analyzer reads each class's own source for the docstrings;
 - ``Required[T]`` for fields without a default, ``NotRequired[T]`` for ``T | None``;
 - plain types only (str, int, float, bool, list, dict, nested Args): the whole spec must be
@@ -24,7 +24,6 @@ A field without a description stops the generator with the list of them.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import keyword
 import re
@@ -38,11 +37,12 @@ from typing import Any, Literal, Union
 
 from pydantic.fields import FieldInfo
 
-from pulumi_flink.generated import write_or_check
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
+from scripts.generators.output import parser, target_path, write_or_check
 
-ARGS_PATH = Path(__file__).parent / "package" / "args.py"
-COMMAND = "python -m pulumi_flink.args_gen"
+TARGET = Path("components/pulumi_flink/package/args.py")
+"""The file this writes, relative to the repository root."""
+COMMAND = "python -m scripts.generators.args"
 LINE_LENGTH = 110
 INDENT = "    "
 
@@ -61,18 +61,18 @@ class UndocumentedFieldsError(Exception):
     def __init__(self, fields: list[str]) -> None:
         self.fields = fields
         super().__init__(
-            "these spec fields have no description (write a docstring under each in spec.py): "
+            "these spec fields have no description (write a docstring under each in pulumi_flink/spec): "
             + ", ".join(fields)
         )
 
 
 def args_name(model: type[SpecModel]) -> str:
-    """``FlinkClusterSpec`` -> ``FlinkClusterArgs`` (the component's inputs); every nested model
-    keeps its name without "Spec" (``TaskManagerSpec`` -> ``TaskManager``): the SDK generators
-    add their own ``Args`` to input types, so TypeScript and Go read ``TaskManagerArgs``."""
-    if model is FlinkClusterSpec:
-        return "FlinkClusterArgs"
-    return model.__name__.removesuffix("Spec")
+    """``FlinkClusterSpec`` -> ``FlinkClusterArgs`` (the component's inputs), ``TaskManagerSpec``
+    -> ``TaskManagerArgs``, ``PodOptions`` -> ``PodOptionsArgs``: "Args" as Pulumi names input
+    types, so no input type shares its name with a component (``TaskManager``) or a spec model.
+    The component analyzer makes the class name the schema token (``flink:index:TaskManagerArgs``):
+    a schema holding a type and a resource of one name would make SDKs rename one of them."""
+    return model.__name__.removesuffix("Spec") + "Args"
 
 
 def enum_member_name(value: str) -> str:
@@ -263,15 +263,15 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 
 HEADER = '''\
-# GENERATED FILE: do not edit. Regenerate with `python -m pulumi_flink.args_gen` after changing
-# spec.py; tests/unit/test_package.py fails while this file is stale.
-"""FlinkCluster's inputs for the Pulumi component package, generated from ``spec.py``.
+# GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
+# the spec; tests/unit/test_package.py fails while this file is stale.
+"""FlinkCluster's inputs for the Pulumi component package, generated from ``pulumi_flink.spec``.
 
-One TypedDict per spec model, keys in snake_case (the package schema camel-cases them to the
-spec's own keys), plain values only: FlinkCluster turns them into a ``FlinkClusterSpec``
-before it registers anything. ``Literal`` fields are StrEnums whose values are the spec's.
-Docstrings continue at column 0 on purpose: the component analyzer copies them into the
-schema verbatim.
+One TypedDict per spec model, named after it with "Args" (``TaskManagerArgs``), keys in
+snake_case (the package schema camel-cases them to the spec's own keys), plain values only:
+FlinkCluster turns them into a ``FlinkClusterSpec`` before it registers anything.
+``Literal`` fields are StrEnums whose values are the spec's. Docstrings continue at column 0
+on purpose: the component analyzer copies them into the schema verbatim.
 """
 '''
 
@@ -299,15 +299,14 @@ def render(root: type[SpecModel] = FlinkClusterSpec) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if args.py is stale; write nothing")
-    options = parser.parse_args(argv)
+    options = parser(COMMAND, __doc__).parse_args(argv)
+    path = target_path(options.root, TARGET)
     try:
         text = render()
     except UndocumentedFieldsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return write_or_check(ARGS_PATH, text, COMMAND, options.check)
+    return write_or_check(path, text, COMMAND, options.check)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The README's table of every field and its default, made from the typed spec.
 
-    python -m pulumi_flink.defaults_doc            # rewrite the table in README.md
-    python -m pulumi_flink.defaults_doc --check    # exit 1 when the README's table is stale
+    python -m scripts.generators.defaults_doc            # rewrite the table in README.md
+    python -m scripts.generators.defaults_doc --check    # exit 1 when the README's table is stale
 
 One row per field a stack file can set, by its camelCase path (``jobManager.replicas``,
 ``highAvailability.zookeeper.image``, ``jobs[].name``), depth first in declaration order:
@@ -19,14 +19,13 @@ A field holding a spec model with a default (``jobManager``) is a container: its
 the rows. A field holding an optional model (``job``) or a list of them (``jobs[]``) gets a row
 of its own as well. A model met again under another path (``jobs[].taskManager``) gets one row
 that points to its first listing, so every field of every model has exactly one row. A field
-without a docstring stops the generator, as it stops ``args_gen``.
+without a docstring stops the generator, as it stops ``scripts.generators.args``.
 
 The table sits between two markers in the README, so the prose around it stays hand-written.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import types
@@ -38,12 +37,13 @@ import yaml
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from pulumi_flink.args_gen import UndocumentedFieldsError, nested_models
-from pulumi_flink.generated import write_or_check
 from pulumi_flink.spec import FlinkClusterSpec, SpecModel
+from scripts.generators.args import UndocumentedFieldsError, nested_models
+from scripts.generators.output import parser, target_path, write_or_check
 
-README = Path("README.md")
-COMMAND = "python -m pulumi_flink.defaults_doc"
+TARGET = Path("README.md")
+"""The file this writes (between its markers), relative to the repository root."""
+COMMAND = "python -m scripts.generators.defaults_doc"
 BEGIN = "<!-- defaults:begin -->"
 END = "<!-- defaults:end -->"
 HEADER = ("field", "default", "what it does / how to change it")
@@ -187,14 +187,10 @@ def with_table(readme: str, generated: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog=COMMAND, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--check", action="store_true", help="exit 1 if the README's table is stale")
-    parser.add_argument("--file", type=Path, default=README)
-    args = parser.parse_args(argv)
-    wanted = with_table(args.file.read_text(), table())
-    return write_or_check(args.file, wanted, COMMAND, args.check)
+    options = parser(COMMAND, __doc__).parse_args(argv)
+    path = target_path(options.root, TARGET)
+    wanted = with_table(path.read_text(), table())
+    return write_or_check(path, wanted, COMMAND, options.check)
 
 
 if __name__ == "__main__":  # pragma: no cover
