@@ -16,7 +16,7 @@ leader and metadata in ConfigMaps, which the Role allows (``render.rbac.role_rul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -197,17 +197,26 @@ def credentials_secret(
     )
 
 
+StoreOptions = Callable[[str], pulumi.ResourceOptions]
+"""The options of a store's component, by its name ('zookeeper', 'etcd', 'zetcd')."""
+
+
 def create_store(
-    name: str, spec: FlinkClusterSpec, opts: pulumi.ResourceOptions
+    name: str, spec: FlinkClusterSpec, options_of: StoreOptions
 ) -> tuple[ZooKeeperEnsemble | None, EtcdCluster | None, Zetcd | None]:
-    """The store the spec's HA type runs, if the library runs one."""
-    ha = spec.high_availability
-    if ha.type == "zookeeper" and ha.zookeeper.existing_quorum is None:
-        return ZooKeeperEnsemble(f"{name}-zookeeper", spec, opts=opts), None, None
-    if ha.type == "zetcd":
-        etcd = EtcdCluster(f"{name}-etcd", spec, opts=opts)
-        return None, etcd, Zetcd(f"{name}-zetcd", spec, opts=opts)
-    return None, None, None
+    """The store the spec's HA type runs, if the library runs one: ``<name>-zookeeper``, or
+    ``<name>-etcd`` and ``<name>-zetcd``."""
+    components = spec.high_availability.store_components
+    ensemble = etcd = zetcd = None
+    if ZOOKEEPER_COMPONENT in components:
+        ensemble = ZooKeeperEnsemble(
+            f"{name}-{ZOOKEEPER_COMPONENT}", spec, opts=options_of(ZOOKEEPER_COMPONENT)
+        )
+    if ETCD_COMPONENT in components:
+        etcd = EtcdCluster(f"{name}-{ETCD_COMPONENT}", spec, opts=options_of(ETCD_COMPONENT))
+    if ZETCD_COMPONENT in components:
+        zetcd = Zetcd(f"{name}-{ZETCD_COMPONENT}", spec, opts=options_of(ZETCD_COMPONENT))
+    return ensemble, etcd, zetcd
 
 
 class FlinkHighAvailability(pulumi.ComponentResource):
@@ -240,7 +249,47 @@ class FlinkHighAvailability(pulumi.ComponentResource):
                 opts=child,
             )
             self.cluster_id = incarnation.hex.apply(lambda digits: f"{spec.name}-{digits}")
-        self.ensemble, self.etcd, self.zetcd = create_store(name, spec, child)
+        self.ensemble, self.etcd, self.zetcd = create_store(name, spec, lambda _: child)
 
         self.cleanup = self.cluster_id.apply(lambda cluster_id: ha_cleanup_hint(spec, cluster_id))
         self.register_outputs({"clusterId": self.cluster_id, "cleanup": self.cleanup})
+
+
+class FlinkHaStore(pulumi.ComponentResource):
+    """Per-job mode: the store every job cluster shares (each job cluster keeps its own
+    ``FlinkHighAvailability``, for its own HA cluster id). Named ``<cluster>-ha`` under the
+    ``FlinkCluster``, as a session cluster's ``FlinkHighAvailability`` is, so the store's
+    components are named alike in every mode: ``<cluster>-ha-zookeeper``, or
+    ``<cluster>-ha-etcd`` and ``<cluster>-ha-zetcd``.
+
+    ``earlier_name``: the store's components were once children of this component's parent,
+    named ``<earlier_name>-<component>`` (per-job clusters before the store had a component of
+    its own). Each gets an alias for that parent and name, and their children inherit it (the engine puts the
+    alias's name in place of the component's name at the start of theirs), so a stack made
+    then takes the move as no change at all.
+    """
+
+    ensemble: ZooKeeperEnsemble | None
+    etcd: EtcdCluster | None
+    zetcd: Zetcd | None
+
+    def __init__(
+        self,
+        name: str,
+        spec: FlinkClusterSpec,
+        earlier_name: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        ensure_valid(spec)
+        super().__init__(f"{TYPE_PREFIX}:FlinkHaStore", name, None, opts)
+        parent = opts.parent if opts is not None else None
+        earlier_parent = parent if parent is not None else pulumi.ROOT_STACK_RESOURCE
+
+        def options_of(component: str) -> pulumi.ResourceOptions:
+            if earlier_name is None:
+                return pulumi.ResourceOptions(parent=self)
+            earlier = pulumi.Alias(name=f"{earlier_name}-{component}", parent=earlier_parent)
+            return pulumi.ResourceOptions(parent=self, aliases=[earlier])
+
+        self.ensemble, self.etcd, self.zetcd = create_store(name, spec, options_of)
+        self.register_outputs({})
