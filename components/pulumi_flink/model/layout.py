@@ -107,7 +107,8 @@ ETCD_DATA_DIR = "/var/run/etcd"
 # the console (the ConfigMap's logback.xml); the image's /logs stays unused.
 STORE_TMP_VOLUME = "tmp"
 STORE_TMP_DIR = "/tmp"
-# Ports of the stores' pods; ZooKeeper's client port (2181) is the spec's ZOOKEEPER_CLIENT_PORT,
+
+# Ports of the stores' pods; ZooKeeper's client port is the spec's ZOOKEEPER_CLIENT_PORT,
 # which its quorum strings are written with.
 ZOOKEEPER_PEER_PORT = 2888
 ZOOKEEPER_ELECTION_PORT = 3888

@@ -264,9 +264,9 @@ class FlinkHaStore(pulumi.ComponentResource):
 
     ``earlier_name``: the store's components were once children of this component's parent,
     named ``<earlier_name>-<component>`` (per-job clusters before the store had a component of
-    its own). Each gets an alias for that parent and name, and their children inherit it (the engine puts the
-    alias's name in place of the component's name at the start of theirs), so a stack made
-    then takes the move as no change at all.
+    its own). Each gets an alias for that parent and name, which its children inherit (the
+    engine puts the alias's name in place of the component's name at the start of theirs), so
+    a stack made then updates in place: only this component itself is new.
     """
 
     ensemble: ZooKeeperEnsemble | None
