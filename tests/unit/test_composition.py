@@ -15,6 +15,7 @@ from pulumi_flink import FlinkCluster, FlinkClusterArgs, spec_args
 from pulumi_flink.offline.renderer import RecordedResource, Render, run_program
 from pulumi_flink.spec import FlinkClusterSpec
 from tests.support.paths import ROOT
+from tests.support.urns import claimed, engine_urns
 
 EXAMPLE = ROOT / "examples" / "composition" / "__main__.py"
 PROJECT = "streaming-platform"
@@ -85,20 +86,6 @@ class Platform(pulumi.ComponentResource):
 
     def __init__(self, name: str) -> None:
         super().__init__("example:index:Platform", name)
-
-
-def engine_urns(render: Render) -> dict[str, RecordedResource]:
-    return {render.engine_urn(r): r for r in render.resources}
-
-
-def claimed(render: Render) -> dict[str, str]:
-    """Earlier engine URN -> the URN of the resource of this render that takes it over."""
-    result: dict[str, str] = {}
-    for resource in render.resources:
-        for urn in {render.engine_urn(resource), *render.alias_urns(resource)}:
-            assert urn not in result, f"two resources claim {urn}"
-            result[urn] = render.engine_urn(resource)
-    return result
 
 
 def before() -> Render:

@@ -1,7 +1,7 @@
 """Where things are in the library's pods: every volume name, mount path, container name,
 port name and environment variable the library itself uses.
 
-The pod builders (``pods``, ``flink_config``, ``ha``) and the checks on the user's pod hooks
+The pod builders (``pods``, ``flink_config``, ``stores``) and the checks on the user's pod hooks
 (``validation``) both import these, so what the library mounts and what it keeps the user
 from mounting over cannot disagree. The ``*_PURPOSES`` tables say, in the words of an error
 message, what each one is for.
@@ -107,3 +107,13 @@ ETCD_DATA_DIR = "/var/run/etcd"
 # the console (the ConfigMap's logback.xml); the image's /logs stays unused.
 STORE_TMP_VOLUME = "tmp"
 STORE_TMP_DIR = "/tmp"
+
+# Ports of the stores' pods; the quorum strings the spec derives use the client port.
+ZOOKEEPER_CLIENT_PORT = 2181
+ZOOKEEPER_PEER_PORT = 2888
+ZOOKEEPER_ELECTION_PORT = 3888
+ETCD_CLIENT_PORT = 2379
+ETCD_PEER_PORT = 2380
+STORE_CLIENT_PORT_NAME = "client"
+STORE_PEER_PORT_NAME = "peer"
+ZOOKEEPER_ELECTION_PORT_NAME = "election"

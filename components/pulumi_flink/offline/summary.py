@@ -12,8 +12,8 @@ from typing import Any
 from pulumi_flink.model.quantities import MIB, format_cpu, parse_quantity
 from pulumi_flink.program import StackConfig
 from pulumi_flink.render.pods import SUBMITTER_RESOURCES
+from pulumi_flink.render.stores import ZETCD_RESOURCES
 from pulumi_flink.resources.collisions import cluster_claims
-from pulumi_flink.resources.ha import ZETCD_RESOURCES
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, Resources, StoreSpec
 
 

@@ -687,10 +687,33 @@ def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> R
 
 HA_ID_RANDOM_BYTES = 4
 """An HA cluster id without ``highAvailability.clusterId`` is ``<name>-<hex of these bytes>``
-(``ha.FlinkHighAvailability`` draws them)."""
+(``resources.ha.FlinkHighAvailability`` draws them)."""
 
 
 def placeholder_ha_cluster_id(spec: FlinkClusterSpec) -> str:
     """An HA cluster id as long as the one ``spec``'s cluster will get, for checks that run
     before the real one is drawn (the sizes of the objects that carry it)."""
     return spec.high_availability.cluster_id or f"{spec.name}-{'0' * 2 * HA_ID_RANDOM_BYTES}"
+
+
+def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
+    """What identifies a destroyed incarnation's leftover HA data, for manual cleanup."""
+    ha = spec.high_availability
+    storage = f"files under {(ha.storage_dir or '').rstrip('/')}/ha whose path names {cluster_id}"
+    if ha.flink_type == "zookeeper":
+        return f"ZooKeeper node {ha.path_root}/{cluster_id}; {storage}"
+    config_map_owner = spec.name if spec.native else cluster_id
+    return (
+        f"ConfigMaps -l app={config_map_owner},configmap-type=high-availability in namespace "
+        f"{spec.namespace}; {storage}"
+    )
+
+
+def flink_boolean(value: object) -> bool:
+    """A Flink boolean option as written in flinkConfiguration (true, 'true', 'TRUE')."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def rest_ssl_enabled(spec: FlinkClusterSpec) -> bool:
+    """The REST endpoint speaks HTTPS (``security.ssl.rest.enabled`` in flinkConfiguration)."""
+    return flink_boolean(spec.flink_configuration.get("security.ssl.rest.enabled"))

@@ -51,16 +51,17 @@ from pulumi_flink.model.naming import (
     common_labels,
     selector_labels,
 )
+from pulumi_flink.model.plugins import filesystem_plugin
 from pulumi_flink.render.flink_config import (
     TASKMANAGER_POD_TEMPLATE_FILE,
     RenderedConfig,
     fixed_job_id,
     placeholder_ha_cluster_id,
     render_config,
+    rest_ssl_enabled,
 )
-from pulumi_flink.resources.meta import object_labels
+from pulumi_flink.render.metadata import object_labels
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
-from pulumi_flink.validation import filesystem_plugin, rest_ssl_enabled
 
 
 def _pod_ip_env(name: str) -> Obj:
@@ -685,7 +686,7 @@ def add_ha_storage(pod: Obj, spec: FlinkClusterSpec) -> Obj:
         ]
     if ha.credentials_secret is not None:
         container["envFrom"] = [*container.get("envFrom", []), {"secretRef": {"name": ha.credentials_secret}}]
-    plugin = filesystem_plugin(spec)
+    plugin = filesystem_plugin(ha.storage_dir, spec.flink_version)
     if plugin is not None:
         container["env"] = [*container.get("env", []), {"name": PLUGINS_ENV, "value": plugin}]
     return pod

@@ -18,10 +18,10 @@ from pulumi_flink.resources.configuration import FlinkConfiguration
 from pulumi_flink.resources.disruption import FlinkDisruptionBudgets
 from pulumi_flink.resources.ha import (
     EtcdCluster,
+    FlinkHaStore,
     FlinkHighAvailability,
     Zetcd,
     ZooKeeperEnsemble,
-    create_store,
     credentials_secret,
 )
 from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid
@@ -219,13 +219,19 @@ class FlinkCluster(pulumi.ComponentResource):
         self.etcd: EtcdCluster | None = None
         self.zetcd: Zetcd | None = None
         """Per-job mode with zetcd: the etcd cluster and zetcd every job cluster shares."""
+        self.ha_store: FlinkHaStore | None = None
+        """Per-job mode with a store the library runs: the component holding it."""
         self.store_network: FlinkNetworkPolicies | None = None
         """Per-job mode: the NetworkPolicies of the shared store (none without one)."""
         self.jobmanager_service_name = self.rest_service_name = self.rest_endpoint = None
         if spec.mode == "per-job":
-            self.zookeeper, self.etcd, self.zetcd = create_store(
-                name, spec, pulumi.ResourceOptions(parent=self)
-            )
+            if spec.high_availability.store_components:
+                # `<name>-ha`, as in session mode; aliases keep the store's earlier URNs.
+                self.ha_store = FlinkHaStore(
+                    f"{name}-ha", spec, earlier_name=name, opts=pulumi.ResourceOptions(parent=self)
+                )
+                self.zookeeper, self.etcd = self.ha_store.ensemble, self.ha_store.etcd
+                self.zetcd = self.ha_store.zetcd
             # The shared store's NetworkPolicies; each job cluster makes its own pods'.
             self.store_network = FlinkNetworkPolicies(
                 f"{name}-network", spec, opts=pulumi.ResourceOptions(parent=self)

@@ -6,7 +6,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_flink.render.flink_config import RenderedConfig, render_config
-from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.render.metadata import object_metadata
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, wire
 from pulumi_flink.spec import FlinkClusterSpec
 
 

@@ -1,50 +1,17 @@
-"""The Flink pods' identity: a ServiceAccount, and a Role only when something needs one."""
+"""``FlinkRbac``: the Flink pods' identity, a ServiceAccount, and a Role only when something
+needs one (its rules: ``render.rbac``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.render.metadata import object_metadata
+from pulumi_flink.render.rbac import PolicyRule, role_ref, role_rules, role_subjects
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, wire
 from pulumi_flink.spec import FlinkClusterSpec
-
-PolicyRule = dict[str, Any]
-
-
-def role_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
-    """Exactly the API calls Flink's processes make, by mode (read from Flink's
-    Fabric8FlinkKubeClient and KubernetesResourceManagerDriver, 1.20 and 2.3).
-
-    Standalone: none. Native: the JobManager lists and watches its TaskManager pods (on
-    start, to recover them), creates and deletes them; gets its own Deployment (the
-    TaskManager pods' owner reference) and deletes it (Flink tears the cluster down when an
-    application ends or a session is stopped); updates that Deployment's finalizers (the
-    owner reference blocks deletion, which clusters with OwnerReferencesPermissionEnforcement
-    check). Pods cannot be narrowed by name (Flink names them at runtime); the Deployment can.
-
-    Kubernetes HA, in either mode: leader election and the HA metadata in ConfigMaps, by
-    JobManagers and TaskManagers alike (create, get, update, delete by name; list and watch
-    through a shared informer). Their names are Flink's to choose, so they cannot be narrowed.
-    """
-    rules: list[PolicyRule] = []
-    if spec.native:
-        own_deployment = [spec.names.jobmanager]
-        rules += [
-            {"apiGroups": [""], "resources": ["pods"], "verbs": ["create", "delete", "list", "watch"]},
-            {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": own_deployment,
-             "verbs": ["delete", "get"]},
-            {"apiGroups": ["apps"], "resources": ["deployments/finalizers"], "resourceNames": own_deployment,
-             "verbs": ["update"]},
-        ]
-    if spec.high_availability.type == "kubernetes":
-        rules.append(
-            {"apiGroups": [""], "resources": ["configmaps"],
-             "verbs": ["create", "delete", "get", "list", "update", "watch"]}
-        )
-    return rules
 
 
 class FlinkRbac(pulumi.ComponentResource):
@@ -101,16 +68,8 @@ class FlinkRbac(pulumi.ComponentResource):
             self.role_binding = k8s.rbac.v1.RoleBinding(
                 f"{name}-role-binding",
                 metadata=wire(object_metadata(spec, names.role, "rbac")),
-                role_ref=wire({"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": names.role}),
-                subjects=wire(
-                    [
-                        {
-                            "kind": "ServiceAccount",
-                            "name": self.service_account_name,
-                            "namespace": spec.namespace,
-                        }
-                    ]
-                ),
+                role_ref=wire(role_ref(spec)),
+                subjects=wire(role_subjects(spec)),
                 opts=child,
             )
         self.register_outputs({"serviceAccountName": self.service_account_name})

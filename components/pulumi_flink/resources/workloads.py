@@ -1,62 +1,33 @@
-"""The Flink workloads: the JobManager (a Deployment, or a Kubernetes Job in standalone
-application mode), the standalone TaskManager Deployment, and per-job mode's submitter Job."""
+"""The Flink workload components: the JobManager (a Deployment, or a Kubernetes Job in
+standalone application mode), the standalone TaskManager Deployment, the native TaskManagers'
+pod template and per-job mode's submitter Job (their bodies: ``render.workloads``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from pulumi_flink.model.naming import DEPLOYMENT_MODE_ANNOTATION, selector_labels
+from pulumi_flink.model.naming import DEPLOYMENT_MODE_ANNOTATION
 from pulumi_flink.render.flink_config import TASKMANAGER_POD_TEMPLATE_FILE, RenderedConfig
+from pulumi_flink.render.metadata import object_metadata
 from pulumi_flink.render.pods import (
     ProcessRole,
-    flink_pod_template,
     jobmanager_role,
     pod_template_file,
     submitter_role,
     taskmanager_pod_template,
     taskmanager_role,
 )
-from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, object_metadata, wire
+from pulumi_flink.render.workloads import WorkloadKind, workload_metadata, workload_spec
+from pulumi_flink.resources.meta import TYPE_PREFIX, ensure_valid, wire
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec
-
-WorkloadKind = Literal["Deployment", "Job"]
-
-# Retries of a Kubernetes Job's pod before the Job counts as failed (Kubernetes' default,
-# rendered so reviewers see it): a JobManager Job that fails six times stays failed.
-JOB_BACKOFF_LIMIT = 6
 
 # Flink cannot turn a running cluster into another mode: a change of the mode annotation
 # replaces the JobManager workload in the preview instead of rolling it in place.
 REPLACE_ON_MODE_CHANGE = (f'metadata.annotations["{DEPLOYMENT_MODE_ANNOTATION}"]',)
-
-# pulumi-kubernetes waits for a Job to complete (10 minutes by default). A JobManager Job
-# runs as long as its Flink job, possibly forever, so `pulumi up` must not wait for it.
-SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
-
-
-def workload_spec(
-    spec: FlinkClusterSpec,
-    role: ProcessRole,
-    kind: WorkloadKind,
-    replicas: int,
-    config: RenderedConfig,
-    service_account_name: str,
-    automount_token: bool,
-) -> dict[str, Any]:
-    if kind == "Job":
-        template = flink_pod_template(
-            spec, role, config, service_account_name, automount_token, restart_policy="OnFailure"
-        )
-        return {"backoffLimit": JOB_BACKOFF_LIMIT, "template": template}
-    return {
-        "replicas": replicas,
-        "selector": {"matchLabels": selector_labels(spec.name, role.component)},
-        "template": flink_pod_template(spec, role, config, service_account_name, automount_token),
-    }
 
 
 def _register_workload(
@@ -75,16 +46,15 @@ def _register_workload(
     await_completion: bool = True,
 ) -> k8s.apps.v1.Deployment | k8s.batch.v1.Job:
     """``await_completion``: for a Job, whether ``pulumi up`` waits until it completes."""
-    metadata = object_metadata(spec, object_name, role.component)
+    metadata = workload_metadata(
+        spec, role.component, kind, object_name, replace_on_mode_change, await_completion
+    )
     options = pulumi.ResourceOptions(parent=owner, depends_on=list(needs))
-    if kind == "Job" and not await_completion:
-        metadata["annotations"] = {**metadata.get("annotations", {}), SKIP_AWAIT_ANNOTATION: "true"}
     if replace_on_mode_change:
-        annotations = {**metadata.get("annotations", {}), DEPLOYMENT_MODE_ANNOTATION: spec.deployment_mode}
-        metadata["annotations"] = annotations
         options = pulumi.ResourceOptions.merge(
             options, pulumi.ResourceOptions(replace_on_changes=list(REPLACE_ON_MODE_CHANGE))
         )
+
     def body_of(rendered: RenderedConfig) -> dict[str, Any]:
         return workload_spec(spec, role, kind, replicas, rendered, service_account_name, automount_token)
 

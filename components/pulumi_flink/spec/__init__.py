@@ -32,7 +32,6 @@ from pulumi_flink.spec.cluster import FlinkClusterSpec, Mode
 from pulumi_flink.spec.high_availability import (
     OBJECT_STORE_SCHEMES,
     STORE_MIN_MEMORY_MIB,
-    ZOOKEEPER_CLIENT_PORT,
     EtcdSpec,
     HighAvailabilitySpec,
     StoreSpec,
@@ -62,7 +61,6 @@ __all__ = [
     "MAX_PORT",
     "OBJECT_STORE_SCHEMES",
     "STORE_MIN_MEMORY_MIB",
-    "ZOOKEEPER_CLIENT_PORT",
     "ConfigValue",
     "EtcdSpec",
     "FlinkClusterSpec",

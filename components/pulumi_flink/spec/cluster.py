@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from pulumi_flink.model.kubernetes_types import is_label_value
+from pulumi_flink.model.layout import ZOOKEEPER_CLIENT_PORT
 from pulumi_flink.model.naming import PART_OF_LABEL, ClusterNames
 from pulumi_flink.model.text import check_no_control_characters
 from pulumi_flink.model.versions import FlinkVersion
@@ -24,7 +25,7 @@ from pulumi_flink.spec.base import (
     _check_lines,
     _fix,
 )
-from pulumi_flink.spec.high_availability import ZOOKEEPER_CLIENT_PORT, HighAvailabilitySpec
+from pulumi_flink.spec.high_availability import HighAvailabilitySpec
 from pulumi_flink.spec.jobs import JobSpec, PerJobSpec
 from pulumi_flink.spec.network import NetworkPolicySpec, Ports, RestSpec
 from pulumi_flink.spec.observability import LoggingSpec, MetricsSpec, ProbesSpec

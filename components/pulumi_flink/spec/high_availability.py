@@ -12,7 +12,6 @@ from pulumi_flink.model.text import check_no_control_characters, whole_string
 from pulumi_flink.spec.base import INT32_MAX, MAX_PORT, SpecModel, _check_dns1123, _check_image, _fix
 from pulumi_flink.spec.resources import Resources
 
-ZOOKEEPER_CLIENT_PORT = 2181
 OBJECT_STORE_SCHEMES = ("s3://", "s3a://", "s3p://", "gs://", "abfs://", "abfss://", "wasbs://", "oss://", "hdfs://")
 # A quorum entry: host:port, spaces around it allowed (ZooKeeper trims them).
 _QUORUM_MEMBER = whole_string(r" *[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:(?P<port>[0-9]{1,5}) *")

@@ -36,6 +36,7 @@ from pulumi_flink.model.memory import (
     taskmanager_memory,
 )
 from pulumi_flink.model.naming import NATIVE_LABEL_KEYS, RESERVED_LABEL_KEYS
+from pulumi_flink.model.plugins import filesystem_plugin
 from pulumi_flink.model.text import whole_string
 from pulumi_flink.render.flink_config import (
     PROMETHEUS_MANAGED_KEYS,
@@ -45,11 +46,14 @@ from pulumi_flink.render.flink_config import (
     TASKMANAGER_POD_TEMPLATE_FILE,
     config_entries,
     config_text_refusal,
+    flink_boolean,
     local_dir_names,
     managed_names,
     placeholder_ha_cluster_id,
     render_config,
+    rest_ssl_enabled,
 )
+from pulumi_flink.render.pods import library_layout, planned_pod_templates, pod_template_file
 from pulumi_flink.spec import (
     MAX_CLUSTER_NAME,
     FlinkClusterSpec,
@@ -185,28 +189,6 @@ def _check_mode(spec: FlinkClusterSpec) -> list[Problem]:
     return problems
 
 
-# The filesystem plugin each object-store scheme needs (a jar in the image's opt/).
-FILESYSTEM_PLUGINS = {
-    "s3://": "flink-s3-fs-hadoop",
-    "s3a://": "flink-s3-fs-hadoop",
-    "s3p://": "flink-s3-fs-presto",
-    "gs://": "flink-gs-fs-hadoop",
-    "abfs://": "flink-azure-fs-hadoop",
-    "abfss://": "flink-azure-fs-hadoop",
-    "wasbs://": "flink-azure-fs-hadoop",
-    "oss://": "flink-oss-fs-hadoop",
-}
-
-
-def filesystem_plugin(spec: FlinkClusterSpec) -> str | None:
-    """The plugin jar the HA storage needs, e.g. 'flink-s3-fs-hadoop-1.20.3.jar', if any."""
-    storage = spec.high_availability.storage_dir or ""
-    for scheme, plugin in FILESYSTEM_PLUGINS.items():
-        if spec.high_availability.enabled and storage.startswith(scheme):
-            return f"{plugin}-{spec.flink_version}.jar"
-    return None
-
-
 def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
     ha = spec.high_availability
     problems: list[Problem] = []
@@ -268,7 +250,7 @@ def _check_high_availability(spec: FlinkClusterSpec) -> list[Problem]:
                 f"remove volumeClaim, or use storageDir file://{HA_STORAGE_MOUNT}",
             )
         )
-    if filesystem_plugin(spec) and spec.version.patch is None:
+    if filesystem_plugin(storage, spec.flink_version) and spec.version.patch is None:
         problems.append(
             Problem(
                 "flinkVersion",
@@ -559,8 +541,6 @@ def _check_library_clashes(spec: FlinkClusterSpec) -> list[Problem]:
     """The user's pod hooks next to what the library puts into the same pods (read from the
     pods the builders make for this spec): no volume, mount or env var of the library's may
     be replaced, hidden or duplicated."""
-    from pulumi_flink.render.pods import library_layout  # pods imports this module
-
     library = library_layout(spec)
     problems = [
         Problem(
@@ -616,8 +596,6 @@ def _check_sizes(spec: FlinkClusterSpec) -> list[Problem]:
     """Objects Kubernetes would refuse for their size: annotations over 256 KiB on one object,
     a ConfigMap over 1 MiB. Measured on what the builders make (with an HA cluster id of the
     real one's length), so a render never carries an object the API server rejects."""
-    from pulumi_flink.render.pods import planned_pod_templates, pod_template_file  # pods imports this module
-
     problems = []
     # Every object and pod carries spec.annotations; the REST Service rest.annotations too.
     for path, carried in (
@@ -782,18 +760,8 @@ PROBE_FIELD_NAMES = {
 }
 
 
-def _flag(value: object) -> bool:
-    """A Flink boolean option as written in flinkConfiguration (true, 'true', 'TRUE')."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def rest_ssl_enabled(spec: FlinkClusterSpec) -> bool:
-    """The REST endpoint speaks HTTPS (``security.ssl.rest.enabled`` in flinkConfiguration)."""
-    return _flag(spec.flink_configuration.get("security.ssl.rest.enabled"))
-
-
 def _rest_client_auth(spec: FlinkClusterSpec) -> bool:
-    return rest_ssl_enabled(spec) and _flag(
+    return rest_ssl_enabled(spec) and flink_boolean(
         spec.flink_configuration.get("security.ssl.rest.authentication-enabled")
     )
 

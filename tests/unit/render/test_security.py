@@ -31,7 +31,7 @@ from pulumi_flink.render.pods import (
     library_layout,
     pod_security_context,
 )
-from pulumi_flink.resources.ha import STORE_UID, ZETCD_UID
+from pulumi_flink.render.stores import STORE_UID, ZETCD_UID
 from pulumi_flink.resources.meta import ensure_valid
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pulumi_flink.render.flink_config import FAST_FAILOVER, render_config
-from pulumi_flink.resources.ha import ha_cleanup_hint
+from pulumi_flink.render.flink_config import FAST_FAILOVER, ha_cleanup_hint, render_config
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from tests.support.rendering import make_spec, objects_by_kind_name, render_specs

@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_flink.offline.renderer import Render
 from pulumi_flink.render.flink_config import render_config
-from pulumi_flink.resources.network import network_policies
+from pulumi_flink.render.network import network_policies
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError
 from pulumi_flink.validation import cluster_warnings

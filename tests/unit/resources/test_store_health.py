@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.resources.ha import ZOOKEEPER_ALIVE_SCRIPT, ZOOKEEPER_READY_SCRIPT
+from pulumi_flink.render.stores import ZOOKEEPER_ALIVE_SCRIPT, ZOOKEEPER_READY_SCRIPT
 from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 Obj = dict[str, Any]
