@@ -211,7 +211,8 @@ CASES = {
     ),
     "generator-to-resources": (
         "scripts.generators.args", "from pulumi_flink.resources import cluster\n",
-        "scripts/generators/args.py:1: scripts.generators.args (generators) imports pulumi_flink.resources.cluster",
+        "scripts/generators/args.py:1: scripts.generators.args (generators) imports "
+        "pulumi_flink.resources.cluster",
     ),
     "allowed": (
         "pulumi_flink.validation",
