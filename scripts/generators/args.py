@@ -264,7 +264,7 @@ def _docstring(text: str, indent: str) -> list[str]:
 
 HEADER = '''\
 # GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
-# the spec; tests/unit/test_package.py fails while this file is stale.
+# the spec; tests/unit/package/test_package.py fails while this file is stale.
 """FlinkCluster's inputs for the Pulumi component package, generated from ``pulumi_flink.spec``.
 
 One TypedDict per spec model, named after it with "Args" (``TaskManagerArgs``), keys in

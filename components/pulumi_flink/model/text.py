@@ -3,7 +3,7 @@
 A value checked with ``re.match`` against ``^...$`` passes with a trailing newline (``$``
 also matches before one), and the newline then reaches an object name, a label or a file
 name. ``whole_string`` is how the package builds every pattern that checks a value, so a
-pattern can only ever accept the whole string (tests/unit/test_text.py keeps it that way).
+pattern can only ever accept the whole string (tests/unit/model/test_text.py keeps it that way).
 
 Values that are free text (image references, paths, URIs) cannot be checked by a pattern,
 but a control character in one breaks the object or file it reaches, or hides in a name:

@@ -1,5 +1,5 @@
 # GENERATED FILE: do not edit. Regenerate with `python -m scripts.generators.args` after changing
-# the spec; tests/unit/test_package.py fails while this file is stale.
+# the spec; tests/unit/package/test_package.py fails while this file is stale.
 """FlinkCluster's inputs for the Pulumi component package, generated from ``pulumi_flink.spec``.
 
 One TypedDict per spec model, named after it with "Args" (``TaskManagerArgs``), keys in

@@ -589,7 +589,7 @@ def _mount_purpose(path: str) -> str:
 
 LIBRARY_ANNOTATIONS_BYTES = 1024
 """A bound on what the library adds to the user's annotations on one object (checksums, the
-deployment mode, pulumi.com/skipAwait); tests/unit/test_pod_fields.py holds it to the renders."""
+deployment mode, pulumi.com/skipAwait); tests/unit/model/test_pod_fields.py holds it to the renders."""
 
 
 def _check_sizes(spec: FlinkClusterSpec) -> list[Problem]:
