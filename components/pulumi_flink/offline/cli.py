@@ -7,6 +7,8 @@
 render exit codes: 0 rendered; 2 bad input, or an --out folder the renderer did not write itself
 (nothing written).
 diff exit codes: 0 compared; 1 changes found with --exit-code; 2 bad input (nothing written).
+diff --out writes a new file, or replaces one an earlier diff --out wrote (its first line is the
+review marker); never through a link, into a render folder, or over a file of someone else's.
 Either exits 2 with a one-line "internal error" for a bug; PULUMI_FLINK_DEBUG=1 shows its traceback.
 """
 
@@ -19,7 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pulumi_flink.offline.diff import DEFAULT_TITLE, DiffOptions, RenderDirError, diff_folders
+from pulumi_flink.offline.diff import (
+    DEFAULT_TITLE,
+    DiffOptions,
+    RenderDirError,
+    ReviewFileError,
+    diff_folders,
+    write_review,
+)
 from pulumi_flink.offline.manifests import PROJECT_FILE, OutputDirError, write_manifests
 from pulumi_flink.offline.renderer import render_stack
 from pulumi_flink.offline.strict_yaml import YamlFileError, load_document
@@ -103,7 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("base", type=Path, help="render folder before the change")
     diff.add_argument("head", type=Path, help="render folder after the change")
-    diff.add_argument("--out", type=Path, help="write the Markdown to FILE instead of stdout")
+    diff.add_argument(
+        "--out",
+        type=Path,
+        help="write the Markdown to FILE instead of stdout, after the review marker line "
+        "(a new file, or one an earlier --out wrote)",
+    )
     diff.add_argument("--title", default=DEFAULT_TITLE, help=f"heading (default: {DEFAULT_TITLE})")
     diff.add_argument("--exit-code", action="store_true", help="exit 1 when there are changes")
     diff.add_argument(
@@ -156,9 +170,8 @@ def diff_command(args: argparse.Namespace) -> int:
     try:
         changes, markdown = diff_folders(args.base, args.head, args.title, options)
         if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(markdown, encoding="utf-8")
-    except (RenderDirError, OSError, ValueError) as exc:  # ValueError: a NUL in a path
+            write_review(args.out, markdown, (args.base, args.head))
+    except (RenderDirError, ReviewFileError, OSError, ValueError) as exc:  # ValueError: a NUL in a path
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.out:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,55 @@ SECRET_NOTE = (
 
 class RenderDirError(Exception):
     """A folder that is missing or not a render of ``pulumi-flink render``."""
+
+
+REVIEW_MARKER = "<!-- pulumi-flink diff -->"
+"""The first line of a review ``diff --out`` writes (and of the example workflow's comment): how
+a later run knows the file is its own to replace."""
+
+
+class ReviewFileError(Exception):
+    """An ``--out`` path the diff may not write: nothing was written."""
+
+
+def review_file_refusal(path: Path, renders: Sequence[Path]) -> str | None:
+    """Why ``path`` may not receive a review, or None: a new file, or one an earlier review wrote.
+
+    Never through a link, never into a render folder (the next diff would read it as an object),
+    never over a file that does not start with ``REVIEW_MARKER``."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISLNK(mode):
+        return f"{path} is a symbolic link; give the path of a regular file"
+    if mode is not None and not stat.S_ISREG(mode):
+        return f"{path} is not a regular file"
+    target = path.parent.resolve() / path.name
+    for render in renders:
+        if render.resolve() in target.parents:
+            return f"{path} lies inside the render folder {render}; write the review outside it"
+    if mode is not None:
+        with path.open("rb") as handle:
+            first = handle.readline(len(REVIEW_MARKER) + 2)
+        if first.rstrip(b"\r\n") != REVIEW_MARKER.encode():
+            return (
+                f"{path} exists and was not written by pulumi-flink diff (its first line is not "
+                f"{REVIEW_MARKER}); choose a new file or remove it"
+            )
+    return None
+
+
+def write_review(path: Path, markdown: str, renders: Sequence[Path]) -> None:
+    """Write the review to ``path`` after ``REVIEW_MARKER``, or raise ``ReviewFileError`` having
+    written nothing. ``O_NOFOLLOW``: a link put there after the check is refused, not followed."""
+    refusal = review_file_refusal(path, renders)
+    if refusal:
+        raise ReviewFileError(refusal)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(f"{REVIEW_MARKER}\n{markdown}")
 
 
 # --- loading ------------------------------------------------------------------------------

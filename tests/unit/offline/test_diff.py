@@ -23,6 +23,7 @@ from pulumi_flink.offline.cli import load_stack_file, main
 from pulumi_flink.offline.diff import (
     ABSENT,
     LIBRARY_REPLACE_ON_CHANGES,
+    REVIEW_MARKER,
     DiffOptions,
     FieldChange,
     Item,
@@ -639,6 +640,122 @@ def test_an_out_file_that_cannot_be_written_exits_2(
     assert captured.err.startswith("error: ") and captured.out == ""
 
 
+# --- the --out file: a new file, or one an earlier review wrote; nothing else is touched -------
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, bytes | str]]:
+    """Every entry under ``folder`` as it is (mode, and content or link target), links not followed."""
+    seen: dict[str, tuple[int, bytes | str]] = {}
+    for entry in sorted(folder.rglob("*")):
+        info = entry.lstat()
+        if entry.is_symlink():
+            seen[str(entry.relative_to(folder))] = (info.st_mode, os.readlink(entry))
+        elif entry.is_file():
+            seen[str(entry.relative_to(folder))] = (info.st_mode, entry.read_bytes())
+        else:
+            seen[str(entry.relative_to(folder))] = (info.st_mode, "")
+    return seen
+
+
+def test_an_out_file_starts_with_the_marker_and_replaces_an_earlier_review(
+    base: Path, head: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    after = head(set_replicas)
+    out = tmp_path / "review.md"
+    assert main(["diff", str(base), str(after)]) == 0
+    printed = capsys.readouterr().out
+    assert main(["diff", str(base), str(after), "--out", str(out)]) == 0
+    assert out.read_text() == f"{REVIEW_MARKER}\n{printed}"
+    assert main(["diff", str(base), str(base), "--out", str(out)]) == 0  # its own: replaced whole
+    assert out.read_text() == f"{REVIEW_MARKER}\n### pulumi-flink diff: No changes\n"
+
+
+def _foreign_file(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "notes.md").write_text("my notes\n")
+    return folder / "notes.md"
+
+
+def _link_to_a_foreign_file(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "target.md").write_text("someone's file\n")
+    (folder / "review.md").symlink_to(folder / "target.md")
+    return folder / "review.md"
+
+
+def _link_to_an_earlier_review(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "target.md").write_text(f"{REVIEW_MARKER}\nold\n")
+    (folder / "review.md").symlink_to(folder / "target.md")
+    return folder / "review.md"
+
+
+def _dangling_link(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "review.md").symlink_to(folder / "elsewhere.md")
+    return folder / "review.md"
+
+
+def _fifo(folder: Path, base: Path, after: Path) -> Path:
+    os.mkfifo(folder / "review.md")
+    return folder / "review.md"
+
+
+def _a_folder(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "review").mkdir()
+    return folder / "review"
+
+
+def _inside_the_head_render(folder: Path, base: Path, after: Path) -> Path:
+    return after / "review.md"
+
+
+def _marker_later_in_the_file(folder: Path, base: Path, after: Path) -> Path:
+    (folder / "review.md").write_text(f"# mine\n{REVIEW_MARKER}\n")
+    return folder / "review.md"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_foreign_file, "was not written by pulumi-flink diff"),
+        (_link_to_a_foreign_file, "is a symbolic link"),
+        (_link_to_an_earlier_review, "is a symbolic link"),
+        (_dangling_link, "is a symbolic link"),
+        (_fifo, "is not a regular file"),
+        (_a_folder, "is not a regular file"),
+        (_inside_the_head_render, "lies inside the render folder"),
+        (_marker_later_in_the_file, "was not written by pulumi-flink diff"),
+    ],
+)
+def test_an_out_path_it_did_not_write_is_refused_and_nothing_changes(
+    base: Path,
+    head: Callable[..., Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path, Path, Path], Path],
+    message: str,
+) -> None:
+    after = head(set_replicas)
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    out = make(folder, base, after)
+    before = (_snapshot(folder), _snapshot(after), _snapshot(base))
+    assert main(["diff", str(base), str(after), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and message in captured.err and captured.out == ""
+    assert "Traceback" not in captured.err
+    assert (_snapshot(folder), _snapshot(after), _snapshot(base)) == before
+
+
+def test_an_out_path_into_a_render_by_dot_dot_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_manifests([service(clusterIP="10.0.0.10")], tmp_path / "base")
+    write_manifests([service(clusterIP="10.0.0.20")], tmp_path / "head")
+    out = tmp_path / "head" / ".." / "base" / "ns" / "review.md"
+    before = _snapshot(tmp_path)
+    assert main(["diff", str(tmp_path / "base"), str(tmp_path / "head"), "--out", str(out)]) == 2
+    assert "lies inside the render folder" in capsys.readouterr().err
+    assert _snapshot(tmp_path) == before
+
+
 def test_the_render_marker_is_not_an_object_and_older_renders_have_none(
     base: Path, head: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -673,11 +790,11 @@ def test_output_is_deterministic(base: Path, head: Callable[..., Path], tmp_path
             check=True,
             env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin", **IMPORT_PATH},
         )
-        assert result.stdout == outputs[0]
+        assert REVIEW_MARKER.encode() + b"\n" + result.stdout == outputs[0]
     # Nor does the order the objects were read in matter.
     before, later = load_render(base), load_render(after)
     reversed_order = diff_renders(dict(reversed(before.items())), dict(reversed(later.items())))
-    assert to_markdown(reversed_order).encode() == outputs[0]
+    assert REVIEW_MARKER.encode() + b"\n" + to_markdown(reversed_order).encode() == outputs[0]
 
 
 # --- the sample in docs/review.md -------------------------------------------------------------
