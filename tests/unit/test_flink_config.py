@@ -143,7 +143,7 @@ def test_the_cli_logs_to_the_console_in_standalone_pods_only() -> None:
     assert LOG4J_CLI_FILE not in render_config(make_spec(native=True)).files
 
 
-# --- values that would change meaning in the config file (validation._check_config_text) ------
+# --- values that would change meaning in the config file (validation.config.check_config_text) ------
 
 NATIVE_HA_APP = {
     "flinkVersion": "1.20.3", "mode": "application", "native": True,

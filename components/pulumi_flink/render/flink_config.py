@@ -24,7 +24,7 @@ from pulumi_flink.spec import ConfigValue, FlinkClusterSpec, JobSpec
 # Flink options naming local directories a process writes to, with their defaults. A value
 # given in flinkConfiguration, under any name the version reads the option by
 # (local_dir_names), must lie on a writable volume when the root filesystem is read-only
-# (validation._check_local_dirs).
+# (validation.config.check_local_dirs).
 LOCAL_DIR_KEYS: dict[str, str] = {
     "io.tmp.dirs": f"java.io.tmpdir ({TMP_DIR})",
     "web.tmpdir": f"java.io.tmpdir ({TMP_DIR})",
@@ -269,7 +269,7 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, BuiltValu
     ha = spec.high_availability
     version = spec.version
     base = (ha.storage_dir or "").rstrip("/")
-    # Unset, it is refused (validation._check_high_availability); set, it is in three values.
+    # Unset, it is refused (validation.ha.check_high_availability); set, it is in three values.
     storage = (SpecText("highAvailability.storageDir", ha.storage_dir, "value"),) if ha.storage_dir else ()
     checkpoints_key, savepoints_key = version.checkpoint_dir_keys
     values: dict[str, BuiltValue] = {
