@@ -3,10 +3,13 @@
 One module a concern (names, jobs, ha, config, memory, ports, pods, secrets, health,
 network, metrics, logs, sizes, warnings); this one composes them. ``check_cluster`` returns
 the problems (errors); ``cluster_warnings`` returns what is legal but probably not meant
-(shown by the renderer and logged by the component).
+(shown by the renderer and logged by the component). ``check_once`` is ``check_cluster`` as
+the public boundaries run it (the stack program, each component): once per spec.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import Problem
@@ -42,6 +45,7 @@ __all__ = [
     "LIBRARY_ANNOTATIONS_BYTES",
     "check_cluster",
     "check_ha_credentials",
+    "check_once",
     "cluster_names",
     "cluster_warnings",
     "disruption_budgets",
@@ -76,4 +80,35 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
         # These build the spec's pods, which only a spec valid in every other way has.
         problems += check_library_clashes(spec)
         problems += check_sizes(spec)
+    return problems
+
+
+# Digests of the specs found valid, oldest first; bounded, as a long-lived process (a test
+# run, the offline renderer) meets many.
+_PROVEN: dict[bytes, None] = {}
+_PROVEN_KEPT = 1024
+
+
+def _spec_key(spec: FlinkClusterSpec) -> bytes:
+    """What every rule reads: the values and which fields the user set (``model_fields_set``),
+    both in the dump that leaves out unset fields. Equal specs, however made, share a key."""
+    return hashlib.sha256(spec.model_dump_json(exclude_unset=True).encode()).digest()
+
+
+def check_once(spec: FlinkClusterSpec) -> list[Problem]:
+    """``check_cluster(spec)``, unless an equal spec passed it before: then no problems.
+
+    A spec passes through several public boundaries (the stack program, then its
+    ``FlinkCluster``; a ``FlinkCluster``, then each of its components, and the plan of its
+    claims), and each must refuse bad input before it registers anything; the rules run
+    only at the first. The key is the spec's content, not the object: a spec is frozen, and
+    one derived again (a per-job cluster's job cluster, the copy a plan makes) is the same."""
+    key = _spec_key(spec)
+    if key in _PROVEN:
+        return []
+    problems = check_cluster(spec)
+    if not problems:
+        if len(_PROVEN) >= _PROVEN_KEPT:
+            del _PROVEN[next(iter(_PROVEN))]
+        _PROVEN[key] = None
     return problems
