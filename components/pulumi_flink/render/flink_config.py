@@ -8,10 +8,10 @@ other way round.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 
@@ -411,18 +411,60 @@ def _cores(millicores: int) -> int | float:
 class ConfigEntries:
     """The flat configuration of a cluster, and every piece of spec text written into it."""
 
-    values: dict[str, RenderedValue]
+    values: Mapping[str, RenderedValue]
     texts: tuple[SpecText, ...]
+
+
+# Renders of the same spec, kept: the checks, each component and the plan of a cluster's claims
+# all read one spec's configuration. A spec is frozen but not hashable (it holds dicts), so
+# the key is its content (JSON) and the HA cluster id the render carries; what is kept is
+# shared, and read only.
+_RENDERS_KEPT = 256
+_Kept = TypeVar("_Kept")
+RenderKey = tuple[str, str | None]
+
+
+def _kept(renders: dict[RenderKey, _Kept], key: RenderKey, render: Callable[[], _Kept]) -> _Kept:
+    found = renders.get(key)
+    if found is None:
+        found = render()
+        if len(renders) >= _RENDERS_KEPT:
+            del renders[next(iter(renders))]
+        renders[key] = found
+    return found
+
+
+def _ha_id(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> str | None:
+    """The HA cluster id the configuration carries; None without HA, where none is."""
+    if not spec.high_availability.enabled:
+        return None
+    return ha_cluster_id or spec.high_availability.cluster_id or spec.name
+
+
+def render_key(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderKey:
+    """What a render depends on: the spec's values (not which were set) and the HA id."""
+    return spec.model_dump_json(), _ha_id(spec, ha_cluster_id)
+
+
+_ENTRIES: dict[RenderKey, ConfigEntries] = {}
+_RENDERED: dict[RenderKey, RenderedConfig] = {}
 
 
 def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> ConfigEntries:
     """The flat Flink configuration of the cluster, for its mode and high availability, with
-    the provenance of the spec text in it (``flink_values`` without it).
+    the provenance of the spec text in it (``flink_values`` without it). Built once per spec
+    and HA id.
 
     ``ha_cluster_id``: the HA cluster id of this incarnation (see ``FlinkHighAvailability``);
     without one, ``highAvailability.clusterId`` or, in offline previews of the pure
     functions, ``<name>``.
     """
+    ha_id = _ha_id(spec, ha_cluster_id)
+    return _kept(_ENTRIES, render_key(spec, ha_cluster_id), lambda: build_entries(spec, ha_id))
+
+
+def build_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> ConfigEntries:
+    """``config_entries``, built: ``ha_cluster_id`` is the one the configuration carries."""
     names = spec.names
     version = spec.version
     # Flink's start scripts split env.java.opts.all at spaces: one option a word.
@@ -451,8 +493,8 @@ def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> 
         values[version.jvm_options_key] = jvm_options
     if spec.native:
         values.update(native_values(spec))
-    if spec.high_availability.enabled:
-        values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
+    if ha_cluster_id is not None:
+        values.update(ha_values(spec, ha_cluster_id))
     values.update(metrics_values(spec))
     managed = managed_names(version)
     for key in spec.flink_configuration:
@@ -472,8 +514,8 @@ def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> 
 
 
 def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> dict[str, RenderedValue]:
-    """The flat Flink configuration of the cluster (see ``config_entries``)."""
-    return config_entries(spec, ha_cluster_id).values
+    """The flat Flink configuration of the cluster (see ``config_entries``): a copy of its own."""
+    return dict(config_entries(spec, ha_cluster_id).values)
 
 
 # Flink 1.x's flink-conf.yaml parser (GlobalConfiguration.loadLegacyYAMLResource) reads the
@@ -675,7 +717,14 @@ def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str
 
 
 def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> RenderedConfig:
-    values = flink_values(spec, ha_cluster_id)
+    """The configuration files of the cluster (see ``config_entries``), rendered once per spec
+    and HA id: the checks, the ConfigMap and the pods that carry its checksum share them."""
+    return _kept(_RENDERED, render_key(spec, ha_cluster_id), lambda: build_config(spec, ha_cluster_id))
+
+
+def build_config(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderedConfig:
+    """``render_config``, rendered."""
+    values = config_entries(spec, ha_cluster_id).values
     file_name = spec.resolved_config_file
     text = render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
     return RenderedConfig(

@@ -12,6 +12,7 @@ from pulumi_flink.render.flink_config import (
     config_text_refusal,
     local_dir_names,
     managed_names,
+    placeholder_ha_cluster_id,
 )
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import Problem
@@ -45,7 +46,8 @@ def check_config_text(spec: FlinkClusterSpec) -> list[Problem]:
         return []  # no file to check against
     file_name = spec.resolved_config_file
     problems: list[Problem] = []
-    for text in config_entries(spec).texts:
+    # With the HA id the size checks render with: one render of the spec serves both.
+    for text in config_entries(spec, placeholder_ha_cluster_id(spec)).texts:
         refusal = config_text_refusal(text, file_name)
         if refusal is None:
             continue
