@@ -17,7 +17,7 @@ import yaml
 
 from pulumi_flink.model.flink_options import flink_options
 from pulumi_flink.model.layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
-from pulumi_flink.model.text import whole_string
+from pulumi_flink.model.text import ONE_LINE_FIX, spans_lines, whole_string
 from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.spec import ConfigValue, FlinkClusterSpec, JobSpec
 
@@ -588,6 +588,12 @@ def config_text_refusal(text: SpecText, file_name: str) -> Refusal | None:
             f"{value!r} would not be read as one item: Flink reads this option as a list, split at ';'.",
             "remove ';', quotes and surrounding whitespace from it",
         )
+    what = "key" if text.role == "key" else "value"
+    if spans_lines(value):  # in every file: the spec's rule (model.text.spans_lines)
+        return Refusal(
+            f"the {what} spans lines: spec text is written into the config file on one line "
+            "(Flink reads flink-conf.yaml line by line, so each further line would be read as a "
+            "key of its own).", ONE_LINE_FIX)
     if file_name != "flink-conf.yaml":
         return None
     return _flink_conf_refusal(value, text.role)
@@ -595,10 +601,6 @@ def config_text_refusal(text: SpecText, file_name: str) -> Refusal | None:
 
 def _flink_conf_refusal(value: str, role: TextRole) -> Refusal | None:
     what = "key" if role == "key" else "value"
-    if "\n" in value or "\r" in value:
-        return Refusal(
-            f"the {what} spans lines: Flink reads flink-conf.yaml line by line, so each further "
-            "line would be read as a key of its own.", "write it on one line", flink_conf_only=True)
     if "#" in value:
         return Refusal(
             f"{value!r} holds '#': Flink's flink-conf.yaml parser starts a comment at any '#' and "

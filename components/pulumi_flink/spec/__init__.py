@@ -35,7 +35,13 @@ from pulumi_flink.model.kubernetes_types import (
 from pulumi_flink.model.layout import USRLIB_DIR
 from pulumi_flink.model.naming import PART_OF_LABEL, ClusterNames
 from pulumi_flink.model.quantities import cpu_millicores, memory_mebibytes
-from pulumi_flink.model.text import check_no_control_characters, control_characters, whole_string
+from pulumi_flink.model.text import (
+    ONE_LINE_FIX,
+    check_no_control_characters,
+    control_characters,
+    spans_lines,
+    whole_string,
+)
 from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.spec.errors import FIX_SEPARATOR, FlinkSpecError, Problem, fix_error
 
@@ -1225,15 +1231,19 @@ class FlinkClusterSpec(SpecModel):
     @field_validator("flink_configuration")
     @classmethod
     def _config_values(cls, value: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
-        for key, item in value.items():
+        for key in value:
             check_no_control_characters(key, "Flink configuration key")
             if not key or any(c.isspace() for c in key):
                 raise _fix(
                     f"{key!r} is not a Flink configuration key.",
                     "write a dotted key such as 'state.backend.type'",
                 )
-            if isinstance(item, str) and ("\n" in item or "\r" in item):
-                raise _fix(f"the value of {key!r} spans lines.", "write it on one line")
+        # Refused at the key's own path, as the config text check would (the same rule).
+        spanning = [key for key, item in value.items() if isinstance(item, str) and spans_lines(item)]
+        if spanning:
+            raise FlinkSpecError(
+                [Problem(key, f"the value of {key!r} spans lines.", ONE_LINE_FIX) for key in spanning]
+            )
         return value
 
     @property
