@@ -119,6 +119,10 @@ def java_module_options(version: FlinkVersion) -> tuple[str, ...]:
     return _JAVA17_MODULE_OPTIONS
 
 
+# The fixed id of the job a client submits (Flink's executors give the job graph this id: an
+# application cluster's entrypoint and ``flink run`` alike).
+JOB_ID_KEY = "$internal.pipeline.job-id"
+
 # Keys the library sets itself, each with the spec field to use instead. The user may not set
 # them under any name the cluster's Flink version reads them by either (managed_names).
 MANAGED_KEYS: dict[str, str] = {
@@ -154,7 +158,7 @@ MANAGED_KEYS: dict[str, str] = {
     "$internal.application.program-args": "job.args",
     "execution.savepoint.path": "job.savepoint",
     "execution.savepoint.ignore-unclaimed-state": "job.allowNonRestoredState",
-    "$internal.pipeline.job-id": "job.jobId",
+    JOB_ID_KEY: "job.jobId",
     # Native Kubernetes: what Flink's own client would set.
     "kubernetes.cluster-id": "(derived from name)",
     "kubernetes.namespace": "namespace",
@@ -347,6 +351,14 @@ def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
     return None
 
 
+def submission_options(job: JobSpec) -> tuple[str, ...]:
+    """The configuration ``flink run`` submits ``job`` with beyond the cluster's own (``-D``):
+    a per-job job's ``jobId``, which its session cluster's configuration cannot carry (every
+    submission to it would take the id). Only a given id: a session cluster with HA recovers
+    its jobs under whatever id they were submitted with."""
+    return (f"-D{JOB_ID_KEY}={job.job_id}",) if job.job_id else ()
+
+
 @dataclass(frozen=True)
 class RenderedConfig:
     """The configuration of one cluster: flat keys and the files in the ConfigMap."""
@@ -395,7 +407,7 @@ def native_values(spec: FlinkClusterSpec) -> dict[str, BuiltValue]:
             )
         job_id = fixed_job_id(spec, job)
         if job_id:
-            values["$internal.pipeline.job-id"] = job_id
+            values[JOB_ID_KEY] = job_id
         if job.savepoint:
             path_key, ignore_key = version.state_recovery_keys
             values[path_key] = _from("job.savepoint", job.savepoint)
