@@ -14,13 +14,11 @@ from typing import Any
 
 import pulumi
 
-from pulumi_flink.package.args import FlinkClusterArgs
-from pulumi_flink.package.package_args import spec_args
 from pulumi_flink.resources.cluster import FlinkCluster
 from pulumi_flink.resources.collisions import Claims, cluster_claims
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import FlinkSpecError, Problem
-from pulumi_flink.validation import check_cluster, check_ha_credentials, cluster_names, cluster_warnings
+from pulumi_flink.validation import check_ha_credentials, check_once, cluster_names, cluster_warnings
 
 PROJECT = "pulumi-flink"
 CLUSTERS_KEY = "clusters"
@@ -138,7 +136,7 @@ def parse_stack_config(
         except FlinkSpecError as exc:
             problems += exc.problems
             continue
-        own = check_cluster(spec)
+        own = check_once(spec)
         problems += [p.prefixed(path) for p in own]
         specs.append(spec)
         checked.append((index, spec, not own))
@@ -252,18 +250,22 @@ def current_secret_keys() -> set[str]:
 
 
 def build_stack(stack: StackConfig, opts: pulumi.ResourceOptions | None = None) -> dict[str, FlinkCluster]:
-    clusters = {s.name: FlinkCluster(s.name, _cluster_args(stack, s), opts) for s in stack.clusters}
+    """Each cluster from the spec the stack check parsed and validated, as it is: the
+    components find it valid without checking it again (``check_once``)."""
+    clusters = {
+        spec.name: FlinkCluster(spec.name, spec, opts, ha_credentials=_ha_credentials(stack, spec))
+        for spec in stack.clusters
+    }
     pulumi.export("clusters", {name: _stack_output(cluster) for name, cluster in clusters.items()})
     return clusters
 
 
-def _cluster_args(stack: StackConfig, spec: FlinkClusterSpec) -> FlinkClusterArgs:
-    args = spec_args(spec)
+def _ha_credentials(stack: StackConfig, spec: FlinkClusterSpec) -> dict[str, pulumi.Output[str]] | None:
     secrets = stack.ha_credentials.get(spec.name)
-    if secrets:
-        # Offline the ciphertext cannot be read: an empty secret stands in, and renders redact it.
-        args["ha_credentials"] = {name: pulumi.Output.secret(s.value or "") for name, s in secrets.items()}
-    return args
+    if not secrets:
+        return None
+    # Offline the ciphertext cannot be read: an empty secret stands in, and renders redact it.
+    return {name: pulumi.Output.secret(s.value or "") for name, s in secrets.items()}
 
 
 def _stack_output(cluster: FlinkCluster) -> dict[str, Any]:

@@ -1321,7 +1321,7 @@ S3_HA = {"type": "kubernetes", "storageDir": "s3://bucket/flink"}
     ],
 )
 def test_memory_fractions_beyond_a_float_are_refused(value: Any, key: str) -> None:
-    """validation._check_memory: Flink's float fractions overflow; refused at their key."""
+    """validation.memory.check_memory: Flink's float fractions overflow; refused at their key."""
     with pytest.raises(FlinkSpecError) as info:
         parse_stack_config({CLUSTERS: [{**BASE, "flinkConfiguration": {key: value}}]})
     assert info.value.paths == [f"clusters[0].flinkConfiguration.{key}"]
@@ -1344,7 +1344,7 @@ def test_memory_fractions_beyond_a_float_are_refused(value: Any, key: str) -> No
             },
             "clusters[0].jobs[0].3",
         ),
-        # validation.check_ha_credentials: TypeError: expected string or bytes-like object, got 'int'
+        # validation.secrets.check_ha_credentials: TypeError: expected string or bytes-like object, got 'int'
         (
             {
                 CLUSTERS: [{**BASE, "highAvailability": S3_HA}],

@@ -44,3 +44,14 @@ def check_no_control_characters(value: str, what: str) -> str:
             "Fix: write it on one line, without tabs, line breaks or other control characters"
         )
     return value
+
+
+ONE_LINE_FIX = "write it on one line"
+
+
+def spans_lines(text: str) -> bool:
+    """Whether ``text`` holds a line break (\\n or \\r, where Flink's flink-conf.yaml reader ends
+    a line). The one rule for spec text the config file carries: it holds one line, whatever
+    the file; the spec refuses it in ``flinkConfiguration`` values, the config text check
+    (``config_text_refusal``) in any text that reaches the file."""
+    return "\n" in text or "\r" in text

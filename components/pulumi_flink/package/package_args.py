@@ -1,11 +1,12 @@
 """Between ``FlinkClusterArgs`` (the package's inputs, ``args.py``) and ``FlinkClusterSpec``.
 
-``spec_from_args`` is what ``FlinkCluster`` runs first: snake_case keys become the spec's
+``spec_from_args`` is what ``FlinkCluster`` runs first on args: snake_case keys become the spec's
 camelCase keys (so every problem names the path a user of any language wrote), enum members
 become their values, whole numbers that arrive as floats (every number crosses the Pulumi
 wire as a float) become ints where the spec wants an int, and a Pulumi Output anywhere is
 refused: the spec must be known when the component is constructed. ``spec_args`` goes the
-other way, for callers that hold a validated spec.
+other way, for callers that want args for a spec they hold (``FlinkCluster`` itself takes a
+``FlinkClusterSpec`` as it is).
 """
 
 from collections.abc import Mapping
@@ -79,16 +80,17 @@ def spec_from_args(
     rest = dict(args)
     credentials = rest.pop(HA_CREDENTIALS, None)
     problems = _outputs_in(rest, FlinkClusterSpec, ())
-    credentials_problem = _credentials_problem(credentials)
-    if credentials_problem is not None:
-        problems.append(credentials_problem)
+    problem = credentials_problem(credentials)
+    if problem is not None:
+        problems.append(problem)
     if problems:
         raise FlinkSpecError(problems)
     spec = FlinkClusterSpec.parse(_spec_data(rest, FlinkClusterSpec))
     return spec, credentials
 
 
-def _credentials_problem(credentials: Any) -> Problem | None:
+def credentials_problem(credentials: Any) -> Problem | None:
+    """Why ``haCredentials`` cannot be used as given (not a map whose keys are known now), or None."""
     if credentials is None or (
         isinstance(credentials, Mapping) and all(isinstance(key, str) for key in credentials)
     ):

@@ -8,23 +8,23 @@ other way round.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 
 from pulumi_flink.model.flink_options import flink_options
 from pulumi_flink.model.layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
-from pulumi_flink.model.text import whole_string
+from pulumi_flink.model.text import ONE_LINE_FIX, spans_lines, whole_string
 from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.spec import ConfigValue, FlinkClusterSpec, JobSpec
 
 # Flink options naming local directories a process writes to, with their defaults. A value
 # given in flinkConfiguration, under any name the version reads the option by
 # (local_dir_names), must lie on a writable volume when the root filesystem is read-only
-# (validation._check_local_dirs).
+# (validation.config.check_local_dirs).
 LOCAL_DIR_KEYS: dict[str, str] = {
     "io.tmp.dirs": f"java.io.tmpdir ({TMP_DIR})",
     "web.tmpdir": f"java.io.tmpdir ({TMP_DIR})",
@@ -119,6 +119,10 @@ def java_module_options(version: FlinkVersion) -> tuple[str, ...]:
     return _JAVA17_MODULE_OPTIONS
 
 
+# The fixed id of the job a client submits (Flink's executors give the job graph this id: an
+# application cluster's entrypoint and ``flink run`` alike).
+JOB_ID_KEY = "$internal.pipeline.job-id"
+
 # Keys the library sets itself, each with the spec field to use instead. The user may not set
 # them under any name the cluster's Flink version reads them by either (managed_names).
 MANAGED_KEYS: dict[str, str] = {
@@ -154,7 +158,7 @@ MANAGED_KEYS: dict[str, str] = {
     "$internal.application.program-args": "job.args",
     "execution.savepoint.path": "job.savepoint",
     "execution.savepoint.ignore-unclaimed-state": "job.allowNonRestoredState",
-    "$internal.pipeline.job-id": "job.jobId",
+    JOB_ID_KEY: "job.jobId",
     # Native Kubernetes: what Flink's own client would set.
     "kubernetes.cluster-id": "(derived from name)",
     "kubernetes.namespace": "namespace",
@@ -269,7 +273,7 @@ def ha_values(spec: FlinkClusterSpec, ha_cluster_id: str) -> dict[str, BuiltValu
     ha = spec.high_availability
     version = spec.version
     base = (ha.storage_dir or "").rstrip("/")
-    # Unset, it is refused (validation._check_high_availability); set, it is in three values.
+    # Unset, it is refused (validation.ha.check_high_availability); set, it is in three values.
     storage = (SpecText("highAvailability.storageDir", ha.storage_dir, "value"),) if ha.storage_dir else ()
     checkpoints_key, savepoints_key = version.checkpoint_dir_keys
     values: dict[str, BuiltValue] = {
@@ -347,6 +351,14 @@ def fixed_job_id(spec: FlinkClusterSpec, job: JobSpec) -> str | None:
     return None
 
 
+def submission_options(job: JobSpec) -> tuple[str, ...]:
+    """The configuration ``flink run`` submits ``job`` with beyond the cluster's own (``-D``):
+    a per-job job's ``jobId``, which its session cluster's configuration cannot carry (every
+    submission to it would take the id). Only a given id: a session cluster with HA recovers
+    its jobs under whatever id they were submitted with."""
+    return (f"-D{JOB_ID_KEY}={job.job_id}",) if job.job_id else ()
+
+
 @dataclass(frozen=True)
 class RenderedConfig:
     """The configuration of one cluster: flat keys and the files in the ConfigMap."""
@@ -395,7 +407,7 @@ def native_values(spec: FlinkClusterSpec) -> dict[str, BuiltValue]:
             )
         job_id = fixed_job_id(spec, job)
         if job_id:
-            values["$internal.pipeline.job-id"] = job_id
+            values[JOB_ID_KEY] = job_id
         if job.savepoint:
             path_key, ignore_key = version.state_recovery_keys
             values[path_key] = _from("job.savepoint", job.savepoint)
@@ -411,18 +423,60 @@ def _cores(millicores: int) -> int | float:
 class ConfigEntries:
     """The flat configuration of a cluster, and every piece of spec text written into it."""
 
-    values: dict[str, RenderedValue]
+    values: Mapping[str, RenderedValue]
     texts: tuple[SpecText, ...]
+
+
+# Renders of the same spec, kept: the checks, each component and the plan of a cluster's claims
+# all read one spec's configuration. A spec is frozen but not hashable (it holds dicts), so
+# the key is its content (JSON) and the HA cluster id the render carries; what is kept is
+# shared, and read only.
+_RENDERS_KEPT = 256
+_Kept = TypeVar("_Kept")
+RenderKey = tuple[str, str | None]
+
+
+def _kept(renders: dict[RenderKey, _Kept], key: RenderKey, render: Callable[[], _Kept]) -> _Kept:
+    found = renders.get(key)
+    if found is None:
+        found = render()
+        if len(renders) >= _RENDERS_KEPT:
+            del renders[next(iter(renders))]
+        renders[key] = found
+    return found
+
+
+def _ha_id(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> str | None:
+    """The HA cluster id the configuration carries; None without HA, where none is."""
+    if not spec.high_availability.enabled:
+        return None
+    return ha_cluster_id or spec.high_availability.cluster_id or spec.name
+
+
+def render_key(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderKey:
+    """What a render depends on: the spec's values (not which were set) and the HA id."""
+    return spec.model_dump_json(), _ha_id(spec, ha_cluster_id)
+
+
+_ENTRIES: dict[RenderKey, ConfigEntries] = {}
+_RENDERED: dict[RenderKey, RenderedConfig] = {}
 
 
 def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> ConfigEntries:
     """The flat Flink configuration of the cluster, for its mode and high availability, with
-    the provenance of the spec text in it (``flink_values`` without it).
+    the provenance of the spec text in it (``flink_values`` without it). Built once per spec
+    and HA id.
 
     ``ha_cluster_id``: the HA cluster id of this incarnation (see ``FlinkHighAvailability``);
     without one, ``highAvailability.clusterId`` or, in offline previews of the pure
     functions, ``<name>``.
     """
+    ha_id = _ha_id(spec, ha_cluster_id)
+    return _kept(_ENTRIES, render_key(spec, ha_cluster_id), lambda: build_entries(spec, ha_id))
+
+
+def build_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> ConfigEntries:
+    """``config_entries``, built: ``ha_cluster_id`` is the one the configuration carries."""
     names = spec.names
     version = spec.version
     # Flink's start scripts split env.java.opts.all at spaces: one option a word.
@@ -451,8 +505,8 @@ def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> 
         values[version.jvm_options_key] = jvm_options
     if spec.native:
         values.update(native_values(spec))
-    if spec.high_availability.enabled:
-        values.update(ha_values(spec, ha_cluster_id or spec.high_availability.cluster_id or spec.name))
+    if ha_cluster_id is not None:
+        values.update(ha_values(spec, ha_cluster_id))
     values.update(metrics_values(spec))
     managed = managed_names(version)
     for key in spec.flink_configuration:
@@ -472,8 +526,8 @@ def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> 
 
 
 def flink_values(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> dict[str, RenderedValue]:
-    """The flat Flink configuration of the cluster (see ``config_entries``)."""
-    return config_entries(spec, ha_cluster_id).values
+    """The flat Flink configuration of the cluster (see ``config_entries``): a copy of its own."""
+    return dict(config_entries(spec, ha_cluster_id).values)
 
 
 # Flink 1.x's flink-conf.yaml parser (GlobalConfiguration.loadLegacyYAMLResource) reads the
@@ -546,6 +600,12 @@ def config_text_refusal(text: SpecText, file_name: str) -> Refusal | None:
             f"{value!r} would not be read as one item: Flink reads this option as a list, split at ';'.",
             "remove ';', quotes and surrounding whitespace from it",
         )
+    what = "key" if text.role == "key" else "value"
+    if spans_lines(value):  # in every file: the spec's rule (model.text.spans_lines)
+        return Refusal(
+            f"the {what} spans lines: spec text is written into the config file on one line "
+            "(Flink reads flink-conf.yaml line by line, so each further line would be read as a "
+            "key of its own).", ONE_LINE_FIX)
     if file_name != "flink-conf.yaml":
         return None
     return _flink_conf_refusal(value, text.role)
@@ -553,10 +613,6 @@ def config_text_refusal(text: SpecText, file_name: str) -> Refusal | None:
 
 def _flink_conf_refusal(value: str, role: TextRole) -> Refusal | None:
     what = "key" if role == "key" else "value"
-    if "\n" in value or "\r" in value:
-        return Refusal(
-            f"the {what} spans lines: Flink reads flink-conf.yaml line by line, so each further "
-            "line would be read as a key of its own.", "write it on one line", flink_conf_only=True)
     if "#" in value:
         return Refusal(
             f"{value!r} holds '#': Flink's flink-conf.yaml parser starts a comment at any '#' and "
@@ -675,7 +731,14 @@ def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str
 
 
 def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> RenderedConfig:
-    values = flink_values(spec, ha_cluster_id)
+    """The configuration files of the cluster (see ``config_entries``), rendered once per spec
+    and HA id: the checks, the ConfigMap and the pods that carry its checksum share them."""
+    return _kept(_RENDERED, render_key(spec, ha_cluster_id), lambda: build_config(spec, ha_cluster_id))
+
+
+def build_config(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderedConfig:
+    """``render_config``, rendered."""
+    values = config_entries(spec, ha_cluster_id).values
     file_name = spec.resolved_config_file
     text = render_config_yaml(values) if file_name == "config.yaml" else render_flink_conf_yaml(values)
     return RenderedConfig(

@@ -59,6 +59,7 @@ from pulumi_flink.render.flink_config import (
     placeholder_ha_cluster_id,
     render_config,
     rest_ssl_enabled,
+    submission_options,
 )
 from pulumi_flink.render.metadata import object_labels
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, Resources, jar_is_fetched
@@ -117,7 +118,7 @@ def standalone_job_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]
 def flink_run_args(spec: FlinkClusterSpec, job: JobSpec) -> tuple[str, ...]:
     """``flink run`` against ``spec``'s own cluster: the CLI finds it through ``rest.address``
     in the mounted configuration. Detached: the client exits once the job is accepted."""
-    args = ["flink", "run", "--detached"]
+    args = ["flink", "run", "--detached", *submission_options(job)]
     if job.entry_class:
         args += ["--class", job.entry_class]
     args += ["--parallelism", str(spec.parallelism)]

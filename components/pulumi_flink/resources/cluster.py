@@ -6,13 +6,14 @@
 """
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from pulumi_flink.package.args import FlinkClusterArgs
-from pulumi_flink.package.package_args import spec_from_args
+from pulumi_flink.package.package_args import HA_CREDENTIALS, credentials_problem, spec_from_args
 from pulumi_flink.resources.collisions import cluster_claims, kubernetes_provider, planning, program_claims
 from pulumi_flink.resources.configuration import FlinkConfiguration
 from pulumi_flink.resources.disruption import FlinkDisruptionBudgets
@@ -31,7 +32,7 @@ from pulumi_flink.resources.rbac import FlinkRbac
 from pulumi_flink.resources.services import FlinkServices
 from pulumi_flink.resources.workloads import JobManager, JobSubmitter, TaskManager, TaskManagerPodTemplate
 from pulumi_flink.spec import FlinkClusterSpec, JobSpec, PerJobSpec
-from pulumi_flink.spec.errors import raise_if_any
+from pulumi_flink.spec.errors import FlinkSpecError, Problem, raise_if_any
 from pulumi_flink.validation import check_ha_credentials, cluster_warnings
 
 
@@ -158,8 +159,8 @@ class FlinkJobCluster(pulumi.ComponentResource):
 class FlinkCluster(pulumi.ComponentResource):
     """A Flink cluster on Kubernetes, in any deployment mode (``mode``, ``native``).
 
-    ``args`` is the whole spec as plain values (``FlinkClusterArgs``; from a validated
-    ``FlinkClusterSpec``: ``spec_args(spec)``); only ``haCredentials`` values may be
+    ``args`` is the whole spec as plain values (``FlinkClusterArgs``), or in Python a
+    ``FlinkClusterSpec`` with ``ha_credentials`` beside it; only ``haCredentials`` values may be
     secrets or outputs. Bad input raises ``FlinkSpecError`` before anything is registered.
     Pass your own ``provider``/``providers`` and ``parent`` in ``opts``: every child
     inherits them. Per-job mode makes one ``FlinkJobCluster`` per job (``job_clusters``).
@@ -186,8 +187,15 @@ class FlinkCluster(pulumi.ComponentResource):
     ha_cleanup: pulumi.Output[dict[str, str]]
     """With HA: cluster name (per-job mode: job name) -> where its HA data stays after a destroy."""
 
-    def __init__(self, name: str, args: FlinkClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        spec, ha_credentials = spec_from_args(args)
+    def __init__(
+        self,
+        name: str,
+        args: FlinkClusterArgs | FlinkClusterSpec,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        ha_credentials: Mapping[str, pulumi.Input[str]] | None = None,
+    ) -> None:
+        spec, ha_credentials = cluster_input(args, ha_credentials)
         raise_if_any(check_ha_credentials(spec, ha_credentials))
         requested = spec
         if ha_credentials is not None:
@@ -274,6 +282,26 @@ class FlinkCluster(pulumi.ComponentResource):
         )
 
 
+def cluster_input(
+    args: FlinkClusterArgs | FlinkClusterSpec, ha_credentials: Mapping[str, pulumi.Input[str]] | None
+) -> tuple[FlinkClusterSpec, Mapping[str, pulumi.Input[str]] | None]:
+    """The spec ``FlinkCluster`` is asked for, and its ``haCredentials``: a spec as it is (the
+    stack program's, already parsed and checked: no trip through args and back), or args
+    validated into one (``spec_from_args``), which carry their own credentials."""
+    if isinstance(args, FlinkClusterSpec):
+        problem = credentials_problem(ha_credentials)
+        if problem is not None:
+            raise FlinkSpecError([problem])
+        return args, ha_credentials
+    if ha_credentials is not None:
+        fix = f"put them in args as {HA_CREDENTIALS}, or pass a FlinkClusterSpec as args"
+        raise FlinkSpecError([Problem("haCredentials", "are given beside FlinkClusterArgs.", fix)])
+    return spec_from_args(args)
+
+
 # The package schema takes the class docstring verbatim; indented lines would be preformatted
 # text in the generated SDKs' docs.
 FlinkCluster.__doc__ = inspect.cleandoc(FlinkCluster.__doc__ or "")
+# The package schema is inferred from the annotation of ``args``, which must be one TypedDict:
+# the other languages pass FlinkClusterArgs; a FlinkClusterSpec is for Python callers only.
+FlinkCluster.__init__.__annotations__["args"] = FlinkClusterArgs

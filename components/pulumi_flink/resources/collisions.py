@@ -54,10 +54,9 @@ def planned_render(spec: FlinkClusterSpec, credentials: Collection[str] = ()) ->
     settings it writes land in that copy only; the caller's program never sees them.
     """
     from pulumi_flink.offline.renderer import run_program
-    from pulumi_flink.package.package_args import spec_args
     from pulumi_flink.resources.cluster import FlinkCluster
 
-    args = spec_args(spec, ha_credentials={name: "" for name in credentials} if credentials else None)
+    secrets = {name: "" for name in credentials} if credentials else None
     context = contextvars.copy_context()
     outcome: dict[str, Any] = {}
 
@@ -72,7 +71,9 @@ def planned_render(spec: FlinkClusterSpec, credentials: Collection[str] = ()) ->
             settings.lock = threading.Lock()
             settings.package_refs = {}
             settings.base_providers_by_ref = {}
-            outcome["render"] = run_program(lambda: FlinkCluster(spec.name, args) and None)
+            outcome["render"] = run_program(
+                lambda: FlinkCluster(spec.name, spec, ha_credentials=secrets) and None
+            )
         except BaseException as error:  # re-raised in the caller's thread
             outcome["error"] = error
         finally:

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from pulumi_flink.model.kubernetes_types import is_label_value
 from pulumi_flink.model.layout import ZOOKEEPER_CLIENT_PORT
 from pulumi_flink.model.naming import PART_OF_LABEL, ClusterNames
-from pulumi_flink.model.text import check_no_control_characters
+from pulumi_flink.model.text import ONE_LINE_FIX, check_no_control_characters, spans_lines
 from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.spec.base import (
     MAX_CLUSTER_NAME,
@@ -25,6 +25,7 @@ from pulumi_flink.spec.base import (
     _check_lines,
     _fix,
 )
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
 from pulumi_flink.spec.high_availability import HighAvailabilitySpec
 from pulumi_flink.spec.jobs import JobSpec, PerJobSpec
 from pulumi_flink.spec.network import NetworkPolicySpec, Ports, RestSpec
@@ -172,15 +173,19 @@ class FlinkClusterSpec(SpecModel):
     @field_validator("flink_configuration")
     @classmethod
     def _config_values(cls, value: dict[str, ConfigValue]) -> dict[str, ConfigValue]:
-        for key, item in value.items():
+        for key in value:
             check_no_control_characters(key, "Flink configuration key")
             if not key or any(c.isspace() for c in key):
                 raise _fix(
                     f"{key!r} is not a Flink configuration key.",
                     "write a dotted key such as 'state.backend.type'",
                 )
-            if isinstance(item, str) and ("\n" in item or "\r" in item):
-                raise _fix(f"the value of {key!r} spans lines.", "write it on one line")
+        # Refused at the key's own path, as the config text check would (the same rule).
+        spanning = [key for key, item in value.items() if isinstance(item, str) and spans_lines(item)]
+        if spanning:
+            raise FlinkSpecError(
+                [Problem(key, f"the value of {key!r} spans lines.", ONE_LINE_FIX) for key in spanning]
+            )
         return value
 
     @property

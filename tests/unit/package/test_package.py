@@ -23,7 +23,7 @@ from pulumi.provider.experimental.util import camel_case
 from pulumi.runtime import rpc
 
 import pulumi_flink
-from pulumi_flink import FlinkCluster, spec_args
+from pulumi_flink import FlinkCluster, FlinkClusterArgs, spec_args
 from pulumi_flink.offline.renderer import REDACTED, Render, run_program
 from pulumi_flink.package import args as generated_args
 from pulumi_flink.resources.meta import TYPE_PREFIX
@@ -455,9 +455,30 @@ def test_whole_floats_in_pod_hooks_are_ints_again() -> None:
     assert info.value.paths == ["pod.tolerations[0].tolerationSeconds"] and render.resources == []
 
 
-def test_a_spec_is_refused_with_the_way_to_pass_it() -> None:
-    with pytest.raises(FlinkSpecError, match=r"spec_args\(spec\)"):
-        run_program(lambda: FlinkCluster("analytics", FlinkClusterSpec.parse(BASE)))  # type: ignore[arg-type]
+@pytest.mark.parametrize(
+    ("item", "credentials"), [c[1:] for c in STACK_CLUSTERS], ids=[c[0] for c in STACK_CLUSTERS]
+)
+def test_a_spec_builds_what_its_args_build(item: dict[str, Any], credentials: dict[str, Any]) -> None:
+    """``FlinkCluster`` takes a ``FlinkClusterSpec`` as args too (the stack program's way: no
+    trip through args and back), its ``haCredentials`` beside it."""
+    spec = FlinkClusterSpec.parse(item)
+
+    def from_spec() -> None:
+        FlinkCluster(spec.name, spec, ha_credentials=secrets(credentials) if credentials else None)
+
+    def from_args() -> None:
+        FlinkCluster(spec.name, spec_args(spec, ha_credentials=secrets(credentials) if credentials else None))
+
+    given_spec, given_args = run_program(from_spec), run_program(from_args)
+    assert given_spec.kubernetes_objects() == given_args.kubernetes_objects()
+    assert tree(given_spec) == tree(given_args) and len(tree(given_spec)) >= 5
+
+
+def test_the_schema_still_reads_args_as_flink_cluster_args(schema: dict[str, Any]) -> None:
+    """``args`` may be a spec in Python; the schema the other languages get knows only args."""
+    assert inspect.get_annotations(FlinkCluster.__init__)["args"] is FlinkClusterArgs
+    assert "haCredentials" in resource(schema)["inputProperties"]
+    assert "haCredentials" not in resource(schema)["requiredInputs"]
 
 
 @pytest.mark.parametrize("item", [c[1] for c in STACK_CLUSTERS], ids=[c[0] for c in STACK_CLUSTERS])

@@ -11,7 +11,9 @@ from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.render.flink_config import (
     LOG4J_CLI_FILE,
     LOG4J_CONSOLE_FILE,
+    SpecText,
     config_entries,
+    config_text_refusal,
     java_module_options,
     render_config,
     render_flink_conf_yaml,
@@ -143,7 +145,7 @@ def test_the_cli_logs_to_the_console_in_standalone_pods_only() -> None:
     assert LOG4J_CLI_FILE not in render_config(make_spec(native=True)).files
 
 
-# --- values that would change meaning in the config file (validation._check_config_text) ------
+# --- values that would change meaning in the config file (validation.config.check_config_text) ------
 
 NATIVE_HA_APP = {
     "flinkVersion": "1.20.3", "mode": "application", "native": True,
@@ -241,3 +243,31 @@ def test_every_spec_text_in_the_config_names_its_field() -> None:
         "highAvailability.storageDir", "jvmOptions[0]", "flinkConfiguration.k.v", "job.args[0]",
         "job.entryClass", "job.savepoint", "job.jar",
     }
+
+
+# --- one rule for line breaks (model.text.spans_lines), at both of its entry points ------------
+
+
+@pytest.mark.parametrize("config_file", ["flink-conf.yaml", "config.yaml"])
+@pytest.mark.parametrize("value", ["x\ny", "x\r\ny", "x\r", "\nkubernetes.namespace: evil"])
+def test_a_config_value_over_lines_is_refused_at_its_key_by_the_spec(config_file: str, value: str) -> None:
+    with pytest.raises(FlinkSpecError) as info:
+        make_spec(configFile=config_file, flinkConfiguration={"a.b": value, "c.d": "fine", "e.f": 1})
+    (problem,) = info.value.problems
+    assert problem.path == "flinkConfiguration.a.b"
+    assert problem.message == "the value of 'a.b' spans lines." and problem.fix == "write it on one line"
+
+
+@pytest.mark.parametrize("config_file", ["flink-conf.yaml", "config.yaml"])
+def test_the_config_text_check_refuses_line_breaks_in_every_file(config_file: str) -> None:
+    """Text that reaches the file unchecked by the spec (here a copy made without validation)
+    is refused by the config text check, with the same fix, and no config.yaml hint: the rule
+    holds for every file."""
+    for role in ("key", "value", "list item"):
+        refusal = config_text_refusal(SpecText("x", "a\nb", role), config_file)  # type: ignore[arg-type]
+        assert refusal is not None and refusal.fix == "write it on one line" and not refusal.flink_conf_only
+    spec = make_spec(configFile=config_file)
+    unchecked = spec.model_copy(update={"flink_configuration": {"a.b": "x\ny"}})
+    (problem,) = check_cluster(unchecked)
+    assert problem.path == "flinkConfiguration.a.b" and problem.fix == "write it on one line"
+    assert "spans lines" in problem.message

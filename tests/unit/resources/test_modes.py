@@ -279,6 +279,32 @@ def test_the_client_submits_with_flink_run_to_its_own_cluster_only() -> None:
     assert "initContainers" not in pod(objects[("Deployment", "analytics-clicks-taskmanager")])
 
 
+
+def test_a_per_job_job_id_reaches_its_flink_run() -> None:
+    """``jobs[].jobId`` is the id ``flink run`` gives the job graph (``-D``, the option Flink's
+    executors read); the job cluster's own configuration stays a plain session's."""
+    job_id = "0" * 31 + "9"
+    spec = make_spec(mode="per-job", jobs=[
+        {"name": "orders", "jar": IMAGE_JAR, "jobId": job_id, "entryClass": "com.example.Orders"},
+        {"name": "clicks", "jar": IMAGE_JAR},
+    ])
+    objects = objects_by_kind_name(render_specs(spec))
+    (orders,) = pod(objects[("Job", "analytics-orders-submit")])["containers"]
+    assert orders["args"] == [
+        "flink", "run", "--detached", f"-D$internal.pipeline.job-id={job_id}",
+        "--class", "com.example.Orders", "--parallelism", "1", IMAGE_JAR,
+    ]
+    (clicks,) = pod(objects[("Job", "analytics-clicks-submit")])["containers"]
+    assert not [arg for arg in clicks["args"] if arg.startswith("-D")]
+    for job in spec.jobs:
+        assert "$internal.pipeline.job-id" not in render_config(spec.job_cluster(job)).values
+    # A different id is a different submission: the client runs again.
+    other = make_spec(mode="per-job", jobs=[{**spec.jobs[0].model_dump(by_alias=True, exclude_unset=True),
+                                             "jobId": "0" * 31 + "a"}, {"name": "clicks", "jar": IMAGE_JAR}])
+    changed = objects_by_kind_name(render_specs(other))
+    assert changed[("Job", "analytics-orders-submit")] != objects[("Job", "analytics-orders-submit")]
+    assert changed[("Job", "analytics-clicks-submit")] == objects[("Job", "analytics-clicks-submit")]
+
 def test_the_client_waits_for_its_jobmanager() -> None:
     render = render_specs(per_job("orders", "clicks"))
     resources = {r.name: r for r in render.resources}
