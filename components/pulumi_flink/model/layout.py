@@ -56,8 +56,12 @@ PLUGIN_VOLUME_PREFIX = "flink-plugin-"
 NATIVE_MAIN_CONTAINER = "flink-main-container"
 FETCH_JAR_CONTAINER = "fetch-jar"
 REST_PORT_NAME = "rest"
-# Native mode: the JobManager's port names Flink's own client gives (the internal Service's
-# target ports); standalone pods name theirs after ``spec.Ports``' keys (rpc, blob).
+# Standalone pods' ports (the internal Service's target ports): the JobManager's rpc and blob,
+# the TaskManager's rpc and data.
+RPC_PORT_NAME = "rpc"
+BLOB_PORT_NAME = "blob"
+DATA_PORT_NAME = "data"
+# Native mode: the JobManager's port names Flink's own client gives.
 NATIVE_RPC_PORT_NAME = "jobmanager-rpc"
 NATIVE_BLOB_PORT_NAME = "blobserver"
 METRICS_PORT_NAME = "metrics"

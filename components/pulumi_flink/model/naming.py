@@ -21,11 +21,12 @@ PART_OF_LABEL = "app.kubernetes.io/part-of"
 
 # Labels that select pods. They never change for a running cluster, because a
 # Deployment's selector is immutable.
-SELECTOR_LABEL_KEYS = (
-    "app.kubernetes.io/name",
-    "app.kubernetes.io/instance",
-    "app.kubernetes.io/component",
-)
+NAME_LABEL = "app.kubernetes.io/name"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+APP_NAME = "flink"
+"""The ``app.kubernetes.io/name`` of every Flink pod (stores carry it too, by their component)."""
+SELECTOR_LABEL_KEYS = (NAME_LABEL, INSTANCE_LABEL, COMPONENT_LABEL)
 RESERVED_LABEL_KEYS = (*SELECTOR_LABEL_KEYS, "app.kubernetes.io/managed-by")
 
 
@@ -132,12 +133,13 @@ class ClusterNames:
         return f"{self.cluster}-metrics"
 
 
+def cluster_selector_labels(cluster: str) -> dict[str, str]:
+    """What selects every pod of one cluster, whatever its component."""
+    return {NAME_LABEL: APP_NAME, INSTANCE_LABEL: cluster}
+
+
 def selector_labels(cluster: str, component: str) -> dict[str, str]:
-    return {
-        "app.kubernetes.io/name": "flink",
-        "app.kubernetes.io/instance": cluster,
-        "app.kubernetes.io/component": component,
-    }
+    return {**cluster_selector_labels(cluster), COMPONENT_LABEL: component}
 
 
 def common_labels(

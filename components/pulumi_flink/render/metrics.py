@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi_flink.model.layout import METRICS_PORT_NAME
-from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.model.naming import cluster_selector_labels, selector_labels
 from pulumi_flink.render.metadata import object_metadata
 from pulumi_flink.render.network import FLINK_COMPONENTS, flink_pods
 from pulumi_flink.spec import FlinkClusterSpec
@@ -49,7 +49,7 @@ def metrics_service_spec(spec: FlinkClusterSpec) -> Obj:
     """Headless: Prometheus scrapes every pod (the endpoints), never a virtual IP."""
     return {
         "clusterIP": "None",
-        "selector": {"app.kubernetes.io/name": "flink", "app.kubernetes.io/instance": spec.name},
+        "selector": cluster_selector_labels(spec.name),
         "ports": [{"name": METRICS_PORT_NAME, "port": spec.metrics.port, "targetPort": METRICS_PORT_NAME,
                    "protocol": "TCP"}],
     }

@@ -42,7 +42,7 @@ from pulumi_flink.model.layout import (
     ZOOKEEPER_ELECTION_PORT,
     ZOOKEEPER_PEER_PORT,
 )
-from pulumi_flink.model.naming import selector_labels
+from pulumi_flink.model.naming import APP_NAME, COMPONENT_LABEL, INSTANCE_LABEL, NAME_LABEL, selector_labels
 from pulumi_flink.render.pods import SUBMITTER_COMPONENT
 from pulumi_flink.spec import FlinkClusterSpec
 
@@ -63,15 +63,15 @@ def _ports(*numbers: int, protocol: str = "TCP") -> list[Obj]:
 def flink_pods(clusters: Sequence[str], components: Sequence[str]) -> Obj:
     """A podSelector for the ``components`` pods of ``clusters`` (by their instance label)."""
     def among(key: str, values: Sequence[str]) -> Obj:
-        return {"key": f"app.kubernetes.io/{key}", "operator": "In", "values": sorted(values)}
+        return {"key": key, "operator": "In", "values": sorted(values)}
 
-    labels = {"app.kubernetes.io/name": "flink"}
+    labels = {NAME_LABEL: APP_NAME}
     expressions: list[Obj] = []
     if len(clusters) == 1:
-        labels["app.kubernetes.io/instance"] = clusters[0]
+        labels[INSTANCE_LABEL] = clusters[0]
     else:
-        expressions.append(among("instance", clusters))
-    expressions.append(among("component", components))
+        expressions.append(among(INSTANCE_LABEL, clusters))
+    expressions.append(among(COMPONENT_LABEL, components))
     return {"matchLabels": labels, "matchExpressions": expressions}
 
 

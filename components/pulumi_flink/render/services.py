@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_flink.model.layout import NATIVE_BLOB_PORT_NAME, NATIVE_RPC_PORT_NAME, REST_PORT_NAME
+from pulumi_flink.model.layout import (
+    BLOB_PORT_NAME,
+    NATIVE_BLOB_PORT_NAME,
+    NATIVE_RPC_PORT_NAME,
+    REST_PORT_NAME,
+    RPC_PORT_NAME,
+)
 from pulumi_flink.model.naming import selector_labels
 from pulumi_flink.render.metadata import object_metadata
 from pulumi_flink.spec import FlinkClusterSpec
@@ -16,7 +22,8 @@ def internal_service_spec(spec: FlinkClusterSpec) -> dict[str, Any]:
     Native: headless, as Flink's client makes it, so the name resolves to the JobManager
     pod itself, and with Flink's port names.
     """
-    rpc, blob = (NATIVE_RPC_PORT_NAME, NATIVE_BLOB_PORT_NAME) if spec.native else ("rpc", "blob")
+    native = (NATIVE_RPC_PORT_NAME, NATIVE_BLOB_PORT_NAME)
+    rpc, blob = native if spec.native else (RPC_PORT_NAME, BLOB_PORT_NAME)
     service: dict[str, Any] = {
         "type": "ClusterIP",
         "selector": selector_labels(spec.name, "jobmanager"),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from pulumi_flink.model.kubernetes_types import is_label_value
+from pulumi_flink.model.layout import BLOB_PORT_NAME, DATA_PORT_NAME, REST_PORT_NAME, RPC_PORT_NAME
 from pulumi_flink.model.text import control_characters
 from pulumi_flink.spec.base import MAX_PORT, SpecModel, _check_label_key, _fix
 
@@ -28,11 +29,11 @@ class Ports(SpecModel):
 
     @property
     def jobmanager_ports(self) -> dict[str, int]:
-        return {"rpc": self.rpc, "blob": self.blob, "rest": self.rest}
+        return {RPC_PORT_NAME: self.rpc, BLOB_PORT_NAME: self.blob, REST_PORT_NAME: self.rest}
 
     @property
     def taskmanager_ports(self) -> dict[str, int]:
-        return {"rpc": self.task_manager_rpc, "data": self.task_manager_data}
+        return {RPC_PORT_NAME: self.task_manager_rpc, DATA_PORT_NAME: self.task_manager_data}
 
 
 class RestSpec(SpecModel):

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from pulumi_flink.model.layout import BLOB_PORT_NAME, DATA_PORT_NAME, REST_PORT_NAME, RPC_PORT_NAME
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import Problem
+
+# Port name -> the ``ports`` field that sets it.
+JOBMANAGER_PORT_FIELDS = {RPC_PORT_NAME: "rpc", BLOB_PORT_NAME: "blob", REST_PORT_NAME: "rest"}
+TASKMANAGER_PORT_FIELDS = {RPC_PORT_NAME: "taskManagerRpc", DATA_PORT_NAME: "taskManagerData"}
 
 
 def check_ports(spec: FlinkClusterSpec) -> list[Problem]:
     problems = []
     for role, ports, field_names in (
-        ("JobManager", spec.ports.jobmanager_ports, {"rpc": "rpc", "blob": "blob", "rest": "rest"}),
-        ("TaskManager", spec.ports.taskmanager_ports, {"rpc": "taskManagerRpc", "data": "taskManagerData"}),
+        ("JobManager", spec.ports.jobmanager_ports, JOBMANAGER_PORT_FIELDS),
+        ("TaskManager", spec.ports.taskmanager_ports, TASKMANAGER_PORT_FIELDS),
     ):
         seen: dict[int, str] = {}
         for purpose, port in ports.items():
