@@ -5,7 +5,8 @@ loopback block, and two client pods. Each client's init container fetches the ja
 the client runs the rendered ``flink run --detached ...``: it finds its own cluster's
 JobManager through the ``rest.address`` of the configuration it mounts, with no ``-m``.
 Every Service name resolves in every pod (one namespace), so what keeps the jobs apart is
-the rendered configuration alone. Each cluster's REST API then lists exactly its own job;
+the rendered configuration alone. Each cluster's REST API then lists exactly its own job (the
+streaming one under the fixed jobId its client submitted it with);
 the bounded one finishes, the streaming one runs, and both clients exit 0. The
 TaskManagers have no jar at all: the client ships it through the JobManager's blob server.
 """
@@ -36,6 +37,8 @@ JAR_URL = "https://jars.example.com/jobs/pulumi-flink-jobs-1.0.jar"
 USRLIB_JAR = "/opt/flink/usrlib/pulumi-flink-jobs-1.0.jar"
 JOB_NAMES = {"analytics-bounded": "per-job bounded sum", "analytics-streaming": "per-job streaming"}
 SUBMITTED = re.compile(r"Job has been submitted with JobID ([0-9a-f]{32})")
+STREAMING_JOB_ID = "00000000000000000000000000c0ffee"
+"""The streaming job's fixed ``jobId``: ``flink run`` submits it, so Flink runs the job under it."""
 
 
 def per_job_spec(version: str) -> FlinkClusterSpec:
@@ -47,7 +50,7 @@ def per_job_spec(version: str) -> FlinkClusterSpec:
         "jobs": [
             {"name": "bounded", "jar": JAR_URL, "entryClass": BOUNDED_JOB_CLASS, "parallelism": 2,
              "args": ["--name", JOB_NAMES["analytics-bounded"], "--count", "5000"]},
-            {"name": "streaming", "jar": JAR_URL, "entryClass": JOB_CLASS,
+            {"name": "streaming", "jar": JAR_URL, "entryClass": JOB_CLASS, "jobId": STREAMING_JOB_ID,
              "args": ["--name", JOB_NAMES["analytics-streaming"]]},
         ],
         "jobManager": {"cpu": "1", "memory": "1024Mi"},
@@ -100,6 +103,9 @@ def test_each_job_gets_its_own_cluster_and_only_its_own_job(
         assert client.plan.args[:3] == ("flink", "run", "--detached")
         assert "-m" not in client.plan.args and "--jobmanager" not in client.plan.args
         assert server.fetched_by(client.ip) == [JAR_URL]
+    # A fixed jobId is the id Flink runs the job under; without one, Flink picks it.
+    assert submitted["analytics-streaming"] == STREAMING_JOB_ID
+    assert submitted["analytics-bounded"] != STREAMING_JOB_ID
     # Only the clients fetched the jar; the JobManagers and TaskManagers have none.
     assert len(server.requests) == 2
     for pod in cluster.pods:

@@ -231,9 +231,10 @@ unset starts empty."""
     allow_non_restored_state: bool
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: NotRequired[str]
-    """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-availability on a fixed id is derived from the namespace and the cluster name, so a
-restarted JobManager recovers the job instead of starting a fresh one."""
+    """A fixed job id (32 lowercase hex digits); per-job mode's client submits the job with it.
+Unset: Flink picks one, except that in application mode with high availability a fixed id
+is derived from the namespace and the cluster name, so a restarted JobManager recovers the
+job instead of starting a fresh one."""
     jar_fetch_image: str
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
@@ -259,9 +260,10 @@ unset starts empty."""
     allow_non_restored_state: bool
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: NotRequired[str]
-    """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-availability on a fixed id is derived from the namespace and the cluster name, so a
-restarted JobManager recovers the job instead of starting a fresh one."""
+    """A fixed job id (32 lowercase hex digits); per-job mode's client submits the job with it.
+Unset: Flink picks one, except that in application mode with high availability a fixed id
+is derived from the namespace and the cluster name, so a restarted JobManager recovers the
+job instead of starting a fresh one."""
     jar_fetch_image: str
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
     name: Required[str]

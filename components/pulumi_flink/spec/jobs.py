@@ -58,9 +58,10 @@ class JobSpec(SpecModel):
     allow_non_restored_state: bool = False
     """With ``savepoint``: skip savepoint state that maps to no operator of the job, instead of failing."""
     job_id: str | None = None
-    """A fixed job id (32 lowercase hex digits). Unset: Flink picks one, except that with high
-    availability on a fixed id is derived from the namespace and the cluster name, so a
-    restarted JobManager recovers the job instead of starting a fresh one."""
+    """A fixed job id (32 lowercase hex digits); per-job mode's client submits the job with it.
+    Unset: Flink picks one, except that in application mode with high availability a fixed id
+    is derived from the namespace and the cluster name, so a restarted JobManager recovers the
+    job instead of starting a fresh one."""
     jar_fetch_image: str = DEFAULT_JAR_FETCH_IMAGE
     """Image of the init container that downloads a jar URL (it runs ``curl``)."""
 
