@@ -44,9 +44,6 @@ PURE_LAYERS = {"spec", "model", "validation", "render"}
 """Plain functions and data: no Pulumi SDK, so they run (and are tested) without an engine."""
 
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("pulumi_flink.model.kubernetes_types", "pulumi_flink.spec.errors"):
-        "the pod-hook types' validators raise spec.errors.fix_error, whose separator the spec's "
-        "error conversion splits on",
     ("pulumi_flink.resources.collisions", "pulumi_flink.offline.renderer"):
         "planned_render builds a FlinkCluster under the offline renderer's mocks to read what it claims",
     ("pulumi_flink.spec.errors", "pulumi"):

@@ -18,8 +18,8 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from pulumi_flink.model.fixes import fix_error
 from pulumi_flink.model.quantities import parse_quantity
-from pulumi_flink.spec.errors import fix_error
 
 # --- Kubernetes' limits -----------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
+from pulumi_flink.model.fixes import FIX_SEPARATOR, fix_error
 from pulumi_flink.model.kubernetes_types import is_dns_label, is_label_key
 from pulumi_flink.model.text import check_no_control_characters, whole_string
-from pulumi_flink.spec.errors import FIX_SEPARATOR, FlinkSpecError, Problem, fix_error
+from pulumi_flink.spec.errors import FlinkSpecError, Problem
 
 # Long enough for real names, short enough that the longest derived object
 # name ("<name>-taskmanager") stays a valid 63-character DNS label.

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from pulumi_flink.model.fixes import FIX_SEPARATOR
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -33,7 +35,7 @@ class Problem:
         where = self.path or "(spec)"
         text = f"{where}: {self.message}"
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text += f"{FIX_SEPARATOR}{self.fix}"
         return text
 
 
@@ -64,16 +66,6 @@ class FlinkSpecError(pulumi.RunError, ValueError):
 
     def prefixed(self, prefix: str) -> FlinkSpecError:
         return FlinkSpecError([p.prefixed(prefix) for p in self.problems])
-
-
-FIX_SEPARATOR = " Fix: "
-"""Between the message and the fix in a validator's ValueError (``fix_error``); the spec's
-error conversion splits them there into a Problem."""
-
-
-def fix_error(message: str, fix: str) -> ValueError:
-    """What a pydantic validator raises: a message and its fix, as one Problem."""
-    return ValueError(f"{message}{FIX_SEPARATOR}{fix}")
 
 
 def raise_if_any(problems: Iterable[Problem]) -> None:
