@@ -6,7 +6,8 @@
 #   - Debian's etcd-server and zookeeper (the rendered etcd members and ZooKeeper servers
 #     are started with them), when missing;
 #   - a C compiler (gcc) for the test harness's pod-network library, when missing;
-#   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink).
+#   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink);
+#   - the test control plane, built from Go modules (scripts/setup-kubernetes.sh).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
 set -euo pipefail
@@ -79,3 +80,8 @@ if [ "$(cat "$checkov_venv/.installed" 2>/dev/null)" != "$CHECKOV_VERSION" ]; th
     "$checkov_venv/bin/python" -m pip install --quiet "checkov==$CHECKOV_VERSION"
     echo "$CHECKOV_VERSION" >"$checkov_venv/.installed"
 fi
+
+# The real control plane of tests/kubernetes (kube-apiserver, controller manager, scheduler,
+# etcd), built from the Go module proxy once per version into ~/.cache/pulumi-flink/kubernetes
+# (scripts/setup-kubernetes.sh; several minutes the first time on a machine, then nothing).
+bash scripts/setup-kubernetes.sh >/dev/null
