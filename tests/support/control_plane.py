@@ -1,0 +1,244 @@
+"""A real Kubernetes control plane for the tests: etcd, kube-apiserver, kube-controller-manager
+and kube-scheduler, built from source by scripts/setup-kubernetes.sh, started on loopback in a
+folder of the test's own, and stopped by PID.
+
+The API server runs as a cluster's would where it matters here: ``Node,RBAC`` authorization,
+client certificates from the test's CA, ServiceAccount tokens signed by a key of the test's,
+the PodSecurity admission plugin (on by default), a service CIDR. The controller manager runs
+the controllers a Flink cluster needs, each with its own ServiceAccount's credentials.
+What it does not have: nodes that run pods (no kubelet, no container runtime, no images).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tests.support.certificates import CertificateAuthority, KeyPair, service_account_key
+from tests.support.kubernetes_api import KubernetesApi
+from tests.support.paths import ROOT
+
+HOST = "127.0.0.1"
+SERVICE_CIDR = "10.0.0.0/24"
+KUBERNETES_SERVICE_IP = "10.0.0.1"
+"""The first address of the service CIDR: the ``kubernetes`` Service's, which the API
+server's serving certificate names."""
+CONTROLLERS = (
+    "deployment-controller",
+    "replicaset-controller",
+    "statefulset-controller",
+    "job-controller",
+    "endpoints-controller",
+    "endpointslice-controller",
+    "garbage-collector-controller",
+    "serviceaccount-controller",
+    "serviceaccount-token-controller",
+    "namespace-controller",
+    "disruption-controller",
+    "root-ca-certificate-publisher-controller",
+    # A store's StatefulSet claims volumes; a claim's protection finalizer is lifted by these.
+    "persistentvolumeclaim-protection-controller",
+    "persistentvolume-protection-controller",
+    "pod-garbage-collector-controller",
+)
+"""What a Flink cluster needs of the controller manager, and nothing else."""
+START_TIMEOUT_SECONDS = 60.0
+STOP_GRACE_SECONDS = 10.0
+
+
+def binaries() -> Path:
+    """The folder of the built binaries (builds them the first time on this machine)."""
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "setup-kubernetes.sh")], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"scripts/setup-kubernetes.sh failed:\n{result.stderr[-4000:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class ControlPlane:
+    """One control plane in ``folder``; ``start`` it, ``stop`` it (or use ``running``)."""
+
+    folder: Path
+    bin: Path
+    processes: list[Process] = field(default_factory=list)
+    api: KubernetesApi | None = None
+    url: str = ""
+
+    def _spawn(self, name: str, args: Sequence[str]) -> Process:
+        log = self.folder / f"{name}.log"
+        with log.open("wb") as sink:
+            popen = subprocess.Popen(
+                [str(self.bin / args[0]), *args[1:]],
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.folder,
+                start_new_session=True,  # its own group: a stop reaches its children too
+            )
+        process = Process(name, popen, log)
+        self.processes.append(process)
+        return process
+
+    def _kubeconfig(self, name: str, client: KeyPair) -> Path:
+        path = self.folder / f"{name}.kubeconfig"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "clusters": [{"name": "test", "cluster": {
+                        "server": self.url, "certificate-authority": str(self.ca.certificate)}}],
+                    "users": [{"name": name, "user": {
+                        "client-certificate": str(client.certificate), "client-key": str(client.key)}}],
+                    "contexts": [{"name": "test", "context": {"cluster": "test", "user": name}}],
+                    "current-context": "test",
+                }
+            )
+        )
+        return path
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pki = self.folder / "pki"
+        self.ca = CertificateAuthority(pki)
+        serving = self.ca.issue(
+            "apiserver",
+            "kube-apiserver",
+            dns_names=("kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                       "kubernetes.default.svc.cluster.local", "localhost"),
+            ip_addresses=(HOST, KUBERNETES_SERVICE_IP),
+        )
+        admin = self.ca.issue("admin", "pulumi-flink-test-admin", organization="system:masters")
+        controller_manager = self.ca.issue("controller-manager", "system:kube-controller-manager")
+        scheduler = self.ca.issue("scheduler", "system:kube-scheduler")
+        signing_key = service_account_key(pki)
+
+        etcd_client, etcd_peer, api_port = free_port(), free_port(), free_port()
+        etcd = self._spawn("etcd", [
+            "etcd", "--name", "test", "--data-dir", str(self.folder / "etcd"),
+            "--listen-client-urls", f"http://{HOST}:{etcd_client}",
+            "--advertise-client-urls", f"http://{HOST}:{etcd_client}",
+            "--listen-peer-urls", f"http://{HOST}:{etcd_peer}",
+            "--initial-advertise-peer-urls", f"http://{HOST}:{etcd_peer}",
+            "--initial-cluster", f"test=http://{HOST}:{etcd_peer}",
+            "--unsafe-no-fsync",  # a test's store: losing it on power loss is fine
+        ])
+        self.url = f"https://{HOST}:{api_port}"
+        self._spawn("kube-apiserver", [
+            "kube-apiserver",
+            f"--etcd-servers=http://{HOST}:{etcd_client}",
+            f"--bind-address={HOST}",
+            f"--secure-port={api_port}",
+            # The `kubernetes` Endpoints would name this loopback address, which the API server
+            # refuses in Endpoints: no reconciler until pods have routable addresses.
+            "--endpoint-reconciler-type=none",
+            "--authorization-mode=Node,RBAC",
+            f"--client-ca-file={self.ca.certificate}",
+            f"--tls-cert-file={serving.certificate}",
+            f"--tls-private-key-file={serving.key}",
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            f"--service-account-key-file={signing_key}",
+            f"--service-account-signing-key-file={signing_key}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--enable-admission-plugins=NodeRestriction",
+            "--allow-privileged=false",
+            "--profiling=false",
+        ])
+        self.api = KubernetesApi(self.url, self.ca.certificate, admin)
+        self._wait("kube-apiserver", lambda: self.api is not None and self.api.ready(), etcd)
+        self._spawn("kube-controller-manager", [
+            "kube-controller-manager",
+            f"--kubeconfig={self._kubeconfig('controller-manager', controller_manager)}",
+            f"--controllers={','.join(CONTROLLERS)}",
+            "--use-service-account-credentials",
+            f"--service-account-private-key-file={signing_key}",
+            f"--root-ca-file={self.ca.certificate}",
+            f"--service-cluster-ip-range={SERVICE_CIDR}",
+            "--leader-elect=false",
+            "--secure-port=0",
+        ])
+        self._spawn("kube-scheduler", [
+            "kube-scheduler",
+            f"--kubeconfig={self._kubeconfig('scheduler', scheduler)}",
+            "--leader-elect=false",
+            "--secure-port=0",
+        ])
+        # Ready when the token controller has given the default namespace its ServiceAccount.
+        self._wait("kube-controller-manager", lambda: self.api is not None and self.api.exists(
+            "v1", "ServiceAccount", "default", "default"))
+
+    def _wait(self, what: str, ready: object, *also: Process) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        check = ready if callable(ready) else None
+        assert check is not None
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                if process.popen.poll() is not None:
+                    raise RuntimeError(
+                        f"{process.name} exited {process.popen.returncode} while waiting for {what}:\n"
+                        f"{process.tail()}"
+                    )
+            with contextlib.suppress(OSError):
+                if check():
+                    return
+            time.sleep(0.2)
+        logs = "\n".join(f"--- {p.name}\n{p.tail()}" for p in self.processes)
+        raise RuntimeError(f"{what} not ready within {START_TIMEOUT_SECONDS:.0f}s:\n{logs}")
+
+    def stop(self) -> None:
+        """Every process started, newest first: SIGTERM to its group, then SIGKILL after the grace."""
+        for process in reversed(self.processes):
+            popen = process.popen
+            if popen.poll() is not None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, signal.SIGTERM)
+            try:
+                popen.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(popen.pid, signal.SIGKILL)
+                popen.wait()
+        self.processes.clear()
+
+    def diagnostics(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.tail()}" for p in self.processes)
+
+
+@contextlib.contextmanager
+def running(folder: Path) -> Iterator[ControlPlane]:
+    plane = ControlPlane(folder, binaries())
+    try:
+        plane.start()
+        yield plane
+    finally:
+        plane.stop()
