@@ -13,40 +13,21 @@ from typing import Any
 
 import pytest
 
-from pulumi_flink.offline.cli import load_stack_file
-from pulumi_flink.offline.renderer import render_stack
-from pulumi_flink.program import parse_stack_config
 from tests.support.control_plane import ControlPlane
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.paths import ROOT
+from tests.support.kubernetes_cluster import (
+    STACK_FILES,
+    apply_all,
+    delete_namespace,
+    make_namespace,
+    stack_objects,
+    where,
+)
 
 pytestmark = pytest.mark.kubernetes
 
-STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
-POD_SECURITY = {
-    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")
-}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "Job"}
 PODS_TIMEOUT_SECONDS = 60.0
-
-
-def rendered(stack_file: Path) -> list[dict[str, Any]]:
-    return list(render_stack(parse_stack_config(load_stack_file(stack_file))).kubernetes_objects())
-
-
-def namespace(api: KubernetesApi, name: str) -> None:
-    """A Flink namespace as a platform team makes it: PodSecurity restricted, enforced."""
-    answer = api.apply({"apiVersion": "v1", "kind": "Namespace",
-                        "metadata": {"name": name, "labels": POD_SECURITY}})
-    assert answer.ok, answer.message
-
-
-def delete_namespace(api: KubernetesApi, name: str) -> None:
-    api.request("DELETE", f"/api/v1/namespaces/{name}")
-    deadline = time.monotonic() + PODS_TIMEOUT_SECONDS
-    while api.exists("v1", "Namespace", name) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not api.exists("v1", "Namespace", name), f"namespace {name} was not deleted"
 
 
 def expected_pods(obj: dict[str, Any]) -> int:
@@ -79,18 +60,11 @@ def why_no_pods(api: KubernetesApi, namespace_name: str) -> str:
 def test_the_render_is_accepted_and_its_pods_admitted(control_plane: ControlPlane, stack_file: Path) -> None:
     api = control_plane.api
     assert api is not None
-    objects = rendered(stack_file)
-    namespaces = sorted({o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]})
-    for name in namespaces:
-        namespace(api, name)
-    try:
-        for obj in objects:
-            answer = api.apply(obj)
-            where = f"{obj['kind']} {obj['metadata'].get('namespace')}/{obj['metadata']['name']}"
-            assert answer.ok, f"{where}: {answer.status} {answer.message}"
-            assert answer.warnings == (), f"{where}: {answer.warnings}"
-            stored = answer.body
-            assert stored["metadata"]["uid"] and stored["metadata"]["managedFields"]
+    objects = stack_objects(stack_file)
+    with apply_all(api, objects) as answers:
+        for obj, answer in zip(objects, answers, strict=True):
+            assert answer.warnings == (), f"{where(obj)}: {answer.warnings}"
+            assert answer.body["metadata"]["uid"] and answer.body["metadata"]["managedFields"]
         workloads = [o for o in objects if o["kind"] in WORKLOAD_KINDS]
         assert workloads, "every stack runs at least one workload"
         kinds = Counter(o["kind"] for o in workloads)
@@ -99,13 +73,11 @@ def test_the_render_is_accepted_and_its_pods_admitted(control_plane: ControlPlan
         while missing and time.monotonic() < deadline:
             missing = [o for o in missing if owned_pods(api, o) < expected_pods(o)]
             time.sleep(0.3)
+        namespaces = sorted({o["metadata"]["namespace"] for o in workloads})
         assert not missing, (
             f"no pods for {[o['metadata']['name'] for o in missing]} ({dict(kinds)}):\n"
             + "\n".join(why_no_pods(api, n) for n in namespaces)
         )
-    finally:
-        for name in namespaces:
-            delete_namespace(api, name)
 
 
 def test_a_pod_restricted_would_refuse_is_refused(control_plane: ControlPlane) -> None:
@@ -113,14 +85,14 @@ def test_a_pod_restricted_would_refuse_is_refused(control_plane: ControlPlane) -
     warned about on apply, and its ReplicaSet cannot make the pod (the rest are as before)."""
     api = control_plane.api
     assert api is not None
-    objects = rendered(ROOT / "stacks" / "Pulumi.dev.yaml")
+    objects = stack_objects("dev")
     (taskmanager,) = [
         o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("-taskmanager")
     ]
     container = taskmanager["spec"]["template"]["spec"]["containers"][0]
     container["securityContext"]["allowPrivilegeEscalation"] = True
     name = taskmanager["metadata"]["namespace"]
-    namespace(api, name)
+    make_namespace(api, name)
     try:
         for obj in objects:
             answer = api.apply(obj)

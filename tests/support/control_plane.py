@@ -49,6 +49,9 @@ CONTROLLERS = (
     "persistentvolumeclaim-protection-controller",
     "persistentvolume-protection-controller",
     "pod-garbage-collector-controller",
+    # Lifts the not-ready taint a new Node gets once it reports Ready, and taints a Node whose
+    # Lease goes stale: what makes the agent's heartbeats matter.
+    "node-lifecycle-controller",
 )
 """What a Flink cluster needs of the controller manager, and nothing else."""
 START_TIMEOUT_SECONDS = 60.0

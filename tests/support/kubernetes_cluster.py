@@ -1,0 +1,71 @@
+"""What the control-plane tests do with a render: make its namespaces as a platform team
+would (PodSecurity ``restricted`` enforced), apply every object server-side, and remove it all."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pulumi_flink.offline.cli import load_stack_file
+from pulumi_flink.offline.renderer import render_stack
+from pulumi_flink.program import parse_stack_config
+from tests.support.kubernetes_api import Answer, KubernetesApi
+from tests.support.paths import ROOT
+
+STACK_FILES = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
+POD_SECURITY = {
+    f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")
+}
+DELETE_TIMEOUT_SECONDS = 60.0
+
+
+def stack_objects(stack: str | Path) -> list[dict[str, Any]]:
+    """The render of a stack file (a path, or a name under stacks/)."""
+    path = stack if isinstance(stack, Path) else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+    return list(render_stack(parse_stack_config(load_stack_file(path))).kubernetes_objects())
+
+
+def namespaces_of(objects: Sequence[dict[str, Any]]) -> list[str]:
+    return sorted({o["metadata"]["namespace"] for o in objects if "namespace" in o["metadata"]})
+
+
+def make_namespace(api: KubernetesApi, name: str, restricted: bool = True) -> None:
+    labels = POD_SECURITY if restricted else {}
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+    answer = api.apply(namespace)
+    assert answer.ok, answer.message
+
+
+def delete_namespace(api: KubernetesApi, name: str) -> None:
+    """Delete and wait until it is gone (the namespace controller empties it first)."""
+    api.request("DELETE", f"/api/v1/namespaces/{name}")
+    deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
+    while api.exists("v1", "Namespace", name) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not api.exists("v1", "Namespace", name), f"namespace {name} was not deleted"
+
+
+def where(obj: dict[str, Any]) -> str:
+    return f"{obj['kind']} {obj['metadata'].get('namespace')}/{obj['metadata']['name']}"
+
+
+@contextlib.contextmanager
+def apply_all(api: KubernetesApi, objects: Sequence[dict[str, Any]]) -> Iterator[list[Answer]]:
+    """Make the objects' namespaces, apply every object (each must be accepted), and delete
+    the namespaces afterwards, whatever happened."""
+    namespaces = namespaces_of(objects)
+    for name in namespaces:
+        make_namespace(api, name)
+    try:
+        answers = []
+        for obj in objects:
+            answer = api.apply(obj)
+            assert answer.ok, f"{where(obj)}: {answer.status} {answer.message}"
+            answers.append(answer)
+        yield answers
+    finally:
+        for name in namespaces:
+            delete_namespace(api, name)
