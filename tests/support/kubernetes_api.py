@@ -7,6 +7,7 @@ sends (PodSecurity's ``warn`` mode speaks through them)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,6 +20,18 @@ from tests.support.certificates import KeyPair
 
 FIELD_MANAGER = "pulumi-flink-tests"
 TIMEOUT_SECONDS = 30
+# What YAML 1.1 cannot carry raw: controls, line breaks (NEL, U+2028, U+2029), the BOM, non-characters.
+_NOT_RAW_YAML = re.compile(
+    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def apply_body(obj: Mapping[str, Any]) -> bytes:
+    """``obj`` as JSON for an apply patch, which the server reads as YAML: a character beyond
+    the BMP goes as UTF-8 (YAML refuses JSON's surrogate-pair escapes), what YAML cannot carry
+    raw as a ``\\u`` escape (JSON already escapes quotes, backslashes and C0 controls)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return _NOT_RAW_YAML.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode()
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ class KubernetesApi:
             "PATCH",
             resource.path(metadata.get("namespace"), metadata["name"]),
             params=params,
-            data=json.dumps(obj),
+            data=apply_body(obj),
             headers={"Content-Type": "application/apply-patch+yaml"},
         )
 
