@@ -8,15 +8,16 @@ other way round.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal, TypeVar
+from typing import Literal
 
 import yaml
 
 from pulumi_flink.model.flink_options import flink_options
 from pulumi_flink.model.layout import LOG_DIR, POD_TEMPLATE_DIR, TMP_DIR
+from pulumi_flink.model.memo import BoundedMemo
 from pulumi_flink.model.text import ONE_LINE_FIX, spans_lines, whole_string
 from pulumi_flink.model.versions import FlinkVersion
 from pulumi_flink.spec import ConfigValue, FlinkClusterSpec, JobSpec
@@ -432,18 +433,7 @@ class ConfigEntries:
 # the key is its content (JSON) and the HA cluster id the render carries; what is kept is
 # shared, and read only.
 _RENDERS_KEPT = 256
-_Kept = TypeVar("_Kept")
 RenderKey = tuple[str, str | None]
-
-
-def _kept(renders: dict[RenderKey, _Kept], key: RenderKey, render: Callable[[], _Kept]) -> _Kept:
-    found = renders.get(key)
-    if found is None:
-        found = render()
-        if len(renders) >= _RENDERS_KEPT:
-            del renders[next(iter(renders))]
-        renders[key] = found
-    return found
 
 
 def _ha_id(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> str | None:
@@ -458,8 +448,8 @@ def render_key(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderKey:
     return spec.model_dump_json(), _ha_id(spec, ha_cluster_id)
 
 
-_ENTRIES: dict[RenderKey, ConfigEntries] = {}
-_RENDERED: dict[RenderKey, RenderedConfig] = {}
+_ENTRIES: BoundedMemo[RenderKey, ConfigEntries] = BoundedMemo(_RENDERS_KEPT)
+_RENDERED: BoundedMemo[RenderKey, RenderedConfig] = BoundedMemo(_RENDERS_KEPT)
 
 
 def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> ConfigEntries:
@@ -472,7 +462,7 @@ def config_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> 
     functions, ``<name>``.
     """
     ha_id = _ha_id(spec, ha_cluster_id)
-    return _kept(_ENTRIES, render_key(spec, ha_cluster_id), lambda: build_entries(spec, ha_id))
+    return _ENTRIES.get(render_key(spec, ha_cluster_id), lambda: build_entries(spec, ha_id))
 
 
 def build_entries(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> ConfigEntries:
@@ -733,7 +723,7 @@ def _config_files(spec: FlinkClusterSpec, file_name: str, text: str) -> dict[str
 def render_config(spec: FlinkClusterSpec, ha_cluster_id: str | None = None) -> RenderedConfig:
     """The configuration files of the cluster (see ``config_entries``), rendered once per spec
     and HA id: the checks, the ConfigMap and the pods that carry its checksum share them."""
-    return _kept(_RENDERED, render_key(spec, ha_cluster_id), lambda: build_config(spec, ha_cluster_id))
+    return _RENDERED.get(render_key(spec, ha_cluster_id), lambda: build_config(spec, ha_cluster_id))
 
 
 def build_config(spec: FlinkClusterSpec, ha_cluster_id: str | None) -> RenderedConfig:
@@ -759,13 +749,13 @@ def placeholder_ha_cluster_id(spec: FlinkClusterSpec) -> str:
     return spec.high_availability.cluster_id or f"{spec.name}-{'0' * 2 * HA_ID_RANDOM_BYTES}"
 
 
-def ha_cleanup_hint(spec: FlinkClusterSpec, cluster_id: str) -> str:
+def ha_cleanup_hint(spec: FlinkClusterSpec, ha_cluster_id: str) -> str:
     """What identifies a destroyed incarnation's leftover HA data, for manual cleanup."""
     ha = spec.high_availability
-    storage = f"files under {(ha.storage_dir or '').rstrip('/')}/ha whose path names {cluster_id}"
+    storage = f"files under {(ha.storage_dir or '').rstrip('/')}/ha whose path names {ha_cluster_id}"
     if ha.flink_type == "zookeeper":
-        return f"ZooKeeper node {ha.path_root}/{cluster_id}; {storage}"
-    config_map_owner = spec.name if spec.native else cluster_id
+        return f"ZooKeeper node {ha.path_root}/{ha_cluster_id}; {storage}"
+    config_map_owner = spec.name if spec.native else ha_cluster_id
     return (
         f"ConfigMaps -l app={config_map_owner},configmap-type=high-availability in namespace "
         f"{spec.namespace}; {storage}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
+from pulumi_flink.model.memo import BoundedMemo
 from pulumi_flink.spec import FlinkClusterSpec
 from pulumi_flink.spec.errors import Problem
 from pulumi_flink.validation.config import (
@@ -77,8 +78,7 @@ def check_cluster(spec: FlinkClusterSpec) -> list[Problem]:
 
 # Digests of the specs found valid, oldest first; bounded, as a long-lived process (a test
 # run, the offline renderer) meets many.
-_PROVEN: dict[bytes, None] = {}
-_PROVEN_KEPT = 1024
+_PROVEN: BoundedMemo[bytes, bool] = BoundedMemo(1024)
 
 
 def _spec_key(spec: FlinkClusterSpec) -> bytes:
@@ -100,7 +100,5 @@ def check_once(spec: FlinkClusterSpec) -> list[Problem]:
         return []
     problems = check_cluster(spec)
     if not problems:
-        if len(_PROVEN) >= _PROVEN_KEPT:
-            del _PROVEN[next(iter(_PROVEN))]
-        _PROVEN[key] = None
+        _PROVEN.remember(key, True)
     return problems
