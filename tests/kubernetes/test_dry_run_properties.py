@@ -68,12 +68,6 @@ def established(api: KubernetesApi, name: str) -> bool:
     return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
-def forget_discovery(api: KubernetesApi) -> None:
-    """The client caches the kinds the server serves (a cached_property); installing or
-    removing a CRD changes them."""
-    vars(api).pop("_resources", None)
-
-
 @pytest.fixture(scope="module")
 def api(control_plane: ControlPlane) -> Iterator[KubernetesApi]:
     """The control plane's API, serving the Prometheus operator's PodMonitor and ServiceMonitor."""
@@ -89,15 +83,15 @@ def api(control_plane: ControlPlane) -> Iterator[KubernetesApi]:
         while not all(established(api, n) for n in names) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert all(established(api, n) for n in names), names
-        forget_discovery(api)
+        api.rediscover()
         yield api
     finally:
         for name in names:
-            api.request("DELETE", api.resource(*CRD_API).path(None, name))
+            api.delete(*CRD_API, name)
         deadline = time.monotonic() + CRD_TIMEOUT_SECONDS
         while any(api.exists(*CRD_API, n) for n in names) and time.monotonic() < deadline:
             time.sleep(0.2)
-        forget_discovery(api)
+        api.rediscover()
 
 
 def is_workload(obj: dict[str, Any]) -> bool:

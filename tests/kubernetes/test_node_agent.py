@@ -59,7 +59,7 @@ def test_the_agent_s_nodes_take_pods_and_stay_fresh(control_plane: ControlPlane)
             assert api.apply(pod).ok
             wait_for("the pod bound", lambda: bound_to() is not None)
             assert bound_to() in {n.name for n in NODES}
-            api.request("DELETE", "/api/v1/namespaces/agent/pods/bound")
+            api.delete("v1", "Pod", "bound", "agent")
             wait_for("the deleted pod gone", lambda: not api.exists("v1", "Pod", "bound", "agent"))
         finally:
             delete_namespace(api, "agent")

@@ -103,6 +103,10 @@ class KubernetesApi:
                 found[(version, kind)] = Resource(version, kind, entry["name"], entry["namespaced"])
         return found
 
+    def rediscover(self) -> None:
+        """Forget the kinds discovered: installing or removing a CRD changes them."""
+        vars(self).pop("_resources", None)
+
     def resource(self, api_version: str, kind: str) -> Resource:
         try:
             return self._resources[(api_version, kind)]
@@ -126,6 +130,13 @@ class KubernetesApi:
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> Answer:
         return self.request("GET", self.resource(api_version, kind).path(namespace, name))
+
+    def delete(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None, **options: Any
+    ) -> Answer:
+        """Delete one object; ``options`` are DeleteOptions (``gracePeriodSeconds``, ...)."""
+        path = self.resource(api_version, kind).path(namespace, name)
+        return self.request("DELETE", path, json=options or None)
 
     def exists(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> bool:
         return self.get(api_version, kind, name, namespace).status == 200

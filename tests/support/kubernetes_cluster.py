@@ -41,7 +41,7 @@ def make_namespace(api: KubernetesApi, name: str, restricted: bool = True) -> No
 
 def delete_namespace(api: KubernetesApi, name: str) -> None:
     """Delete and wait until it is gone (the namespace controller empties it first)."""
-    api.request("DELETE", f"/api/v1/namespaces/{name}")
+    api.delete("v1", "Namespace", name)
     deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
     while api.exists("v1", "Namespace", name) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -148,9 +148,9 @@ class NodeAgent:
                 metadata = pod["metadata"]
                 if not metadata.get("deletionTimestamp"):
                     continue
-                self.api.request(
-                    "DELETE", f"/api/v1/namespaces/{metadata['namespace']}/pods/{metadata['name']}",
-                    json={"gracePeriodSeconds": 0, "preconditions": {"uid": metadata["uid"]}},
+                self.api.delete(
+                    "v1", "Pod", metadata["name"], metadata["namespace"],
+                    gracePeriodSeconds=0, preconditions={"uid": metadata["uid"]},
                 )
                 reaped.append(f"{metadata['namespace']}/{metadata['name']}")
         return reaped
@@ -160,9 +160,8 @@ class NodeAgent:
         if self._thread is not None:
             self._thread.join(timeout=HEARTBEAT_SECONDS * 2)
         for node in self.nodes:
-            self.api.request("DELETE", f"/api/v1/nodes/{node.name}")
-            lease = self.api.resource("coordination.k8s.io/v1", "Lease").path(LEASE_NAMESPACE, node.name)
-            self.api.request("DELETE", lease)
+            self.api.delete("v1", "Node", node.name)
+            self.api.delete("coordination.k8s.io/v1", "Lease", node.name, LEASE_NAMESPACE)
 
 
 @contextlib.contextmanager
