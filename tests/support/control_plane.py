@@ -17,7 +17,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,6 +55,8 @@ CONTROLLERS = (
 )
 """What a Flink cluster needs of the controller manager, and nothing else."""
 START_TIMEOUT_SECONDS = 60.0
+DEFAULT = "default"
+"""The namespace, and its ServiceAccount, that exist once the controllers run."""
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -146,7 +148,7 @@ class ControlPlane:
         signing_key = service_account_key(pki)
 
         etcd_client, etcd_peer, api_port = free_port(), free_port(), free_port()
-        etcd = self._spawn("etcd", [
+        self._spawn("etcd", [
             "etcd", "--name", "test", "--data-dir", str(self.folder / "etcd"),
             "--listen-client-urls", f"http://{HOST}:{etcd_client}",
             "--advertise-client-urls", f"http://{HOST}:{etcd_client}",
@@ -176,8 +178,8 @@ class ControlPlane:
             "--allow-privileged=false",
             "--profiling=false",
         ])
-        self.api = KubernetesApi(self.url, self.ca.certificate, admin)
-        self._wait("kube-apiserver", lambda: self.api is not None and self.api.ready(), etcd)
+        api = self.api = KubernetesApi(self.url, self.ca.certificate, admin)
+        self._wait("kube-apiserver", api.ready)
         self._spawn("kube-controller-manager", [
             "kube-controller-manager",
             f"--kubeconfig={self._kubeconfig('controller-manager', controller_manager)}",
@@ -196,13 +198,11 @@ class ControlPlane:
             "--secure-port=0",
         ])
         # Ready when the token controller has given the default namespace its ServiceAccount.
-        self._wait("kube-controller-manager", lambda: self.api is not None and self.api.exists(
-            "v1", "ServiceAccount", "default", "default"))
+        self._wait("kube-controller-manager", lambda: api.exists("v1", "ServiceAccount", DEFAULT, DEFAULT))
 
-    def _wait(self, what: str, ready: object, *also: Process) -> None:
+    def _wait(self, what: str, check: Callable[[], bool]) -> None:
+        """Until ``check()`` holds; any process of the plane exiting meanwhile is an error."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        check = ready if callable(ready) else None
-        assert check is not None
         while time.monotonic() < deadline:
             for process in self.processes:
                 if process.popen.poll() is not None:
