@@ -1,6 +1,14 @@
 """A real Kubernetes control plane for the tests: etcd, kube-apiserver, kube-controller-manager
-and kube-scheduler, built from source by scripts/setup-kubernetes.sh, started on loopback in a
-folder of the test's own, and stopped by PID.
+and kube-scheduler, built from source by scripts/setup-kubernetes.sh, started in a folder of
+the test's own, and stopped by PID.
+
+Where the API server listens: on loopback by default (a free port); given a ``NodeNetwork``
+(tests/support/node_network.py), on the bridge's gateway address at port 443, as a cluster's
+API server is reached from its pods. Then it advertises that address and its endpoint
+reconciler keeps it in the ``kubernetes`` Service's Endpoints and EndpointSlice (on loopback
+there is no reconciler: the API server refuses a loopback address in Endpoints), its serving
+certificate names it, and every client of the host (the admin's, the kubeconfigs) uses it.
+etcd stays on loopback.
 
 The API server runs as a cluster's would where it matters here: ``Node,RBAC`` authorization,
 client certificates from the test's CA, ServiceAccount tokens signed by a key of the test's,
@@ -25,6 +33,7 @@ import yaml
 
 from tests.support.certificates import CertificateAuthority, KeyPair, service_account_key
 from tests.support.kubernetes_api import KubernetesApi
+from tests.support.node_network import NodeNetwork
 from tests.support.paths import ROOT
 
 HOST = "127.0.0.1"
@@ -58,6 +67,8 @@ START_TIMEOUT_SECONDS = 60.0
 DEFAULT = "default"
 """The namespace, and its ServiceAccount, that exist once the controllers run."""
 STOP_GRACE_SECONDS = 10.0
+HTTPS_PORT = 443
+"""The API server's port on a node network: the ``kubernetes`` Service's port and target port."""
 
 
 def binaries() -> Path:
@@ -75,6 +86,22 @@ def free_port() -> int:
         probe.bind((HOST, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def api_address(network: NodeNetwork | None) -> tuple[str, int]:
+    """Where the API server listens: the network's gateway at 443, or loopback at a free port."""
+    return (network.gateway, HTTPS_PORT) if network is not None else (HOST, free_port())
+
+
+def listening_flags(host: str, port: int, advertised: bool) -> list[str]:
+    """The API server's address flags; ``advertised``, it also keeps that address in the
+    ``kubernetes`` Service's endpoints (the default ``lease`` reconciler)."""
+    flags = [f"--bind-address={host}", f"--secure-port={port}"]
+    if advertised:
+        return [*flags, f"--advertise-address={host}"]
+    # The `kubernetes` Endpoints would name a loopback address, which the API server refuses
+    # in Endpoints: no reconciler without a node network.
+    return [*flags, "--endpoint-reconciler-type=none"]
 
 
 @dataclass
@@ -97,6 +124,8 @@ class ControlPlane:
     processes: list[Process] = field(default_factory=list)
     api: KubernetesApi | None = None
     url: str = ""
+    network: NodeNetwork | None = None
+    """Given, the API server listens on its gateway (see the module docstring)."""
 
     def _spawn(self, name: str, args: Sequence[str]) -> Process:
         log = self.folder / f"{name}.log"
@@ -133,6 +162,7 @@ class ControlPlane:
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        api_host, api_port = api_address(self.network)
         pki = self.folder / "pki"
         self.ca = CertificateAuthority(pki)
         serving = self.ca.issue(
@@ -140,14 +170,14 @@ class ControlPlane:
             "kube-apiserver",
             dns_names=("kubernetes", "kubernetes.default", "kubernetes.default.svc",
                        "kubernetes.default.svc.cluster.local", "localhost"),
-            ip_addresses=(HOST, KUBERNETES_SERVICE_IP),
+            ip_addresses=tuple(dict.fromkeys((HOST, KUBERNETES_SERVICE_IP, api_host))),
         )
         admin = self.ca.issue("admin", "pulumi-flink-test-admin", organization="system:masters")
         controller_manager = self.ca.issue("controller-manager", "system:kube-controller-manager")
         scheduler = self.ca.issue("scheduler", "system:kube-scheduler")
         signing_key = service_account_key(pki)
 
-        etcd_client, etcd_peer, api_port = free_port(), free_port(), free_port()
+        etcd_client, etcd_peer = free_port(), free_port()
         self._spawn("etcd", [
             "etcd", "--name", "test", "--data-dir", str(self.folder / "etcd"),
             "--listen-client-urls", f"http://{HOST}:{etcd_client}",
@@ -157,15 +187,11 @@ class ControlPlane:
             "--initial-cluster", f"test=http://{HOST}:{etcd_peer}",
             "--unsafe-no-fsync",  # a test's store: losing it on power loss is fine
         ])
-        self.url = f"https://{HOST}:{api_port}"
+        self.url = f"https://{api_host}:{api_port}"
         self._spawn("kube-apiserver", [
             "kube-apiserver",
             f"--etcd-servers=http://{HOST}:{etcd_client}",
-            f"--bind-address={HOST}",
-            f"--secure-port={api_port}",
-            # The `kubernetes` Endpoints would name this loopback address, which the API server
-            # refuses in Endpoints: no reconciler until pods have routable addresses.
-            "--endpoint-reconciler-type=none",
+            *listening_flags(api_host, api_port, advertised=self.network is not None),
             "--authorization-mode=Node,RBAC",
             f"--client-ca-file={self.ca.certificate}",
             f"--tls-cert-file={serving.certificate}",
@@ -238,8 +264,8 @@ class ControlPlane:
 
 
 @contextlib.contextmanager
-def running(folder: Path) -> Iterator[ControlPlane]:
-    plane = ControlPlane(folder, binaries())
+def running(folder: Path, network: NodeNetwork | None = None) -> Iterator[ControlPlane]:
+    plane = ControlPlane(folder, binaries(), network=network)
     try:
         plane.start()
         yield plane
