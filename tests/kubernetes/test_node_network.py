@@ -10,7 +10,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -139,11 +138,8 @@ def names_of(tag: str) -> list[str]:
 
 def test_a_second_network_gets_its_own_block_and_leaves_nothing(node_network: NodeNetwork) -> None:
     tag = session_tag("pt")
-    started = time.monotonic()
     with networks.node_network(tag) as other:
-        bridged = time.monotonic()
         attached = [other.attach(f"other/{n}") for n in range(4)]
-        seconds_per_pod = (time.monotonic() - bridged) / len(attached)
         assert not ipaddress.ip_network(other.cidr).overlaps(ipaddress.ip_network(node_network.cidr))
         assert sorted(names_of(tag)) == sorted([other.bridge, *(a.netns for a in attached),
                                                 *(a.veth for a in attached)])
@@ -151,4 +147,3 @@ def test_a_second_network_gets_its_own_block_and_leaves_nothing(node_network: No
     routes = subprocess.run(["ip", "-4", "route", "show", other.cidr], capture_output=True, text=True,
                             check=True).stdout
     assert routes == ""
-    print(f"bridge {bridged - started:.3f}s, attach {seconds_per_pod:.3f}s per pod")

@@ -24,9 +24,11 @@ Answers, as CoreDNS's ``kubernetes`` plugin gives them:
 - ``kubernetes.default.svc.<domain>``: the same path; the API server's endpoint reconciler
   writes that Service's EndpointSlice (tests/support/control_plane.py with a node network);
 - a Service without a counted endpoint, or no such Service, or any other name under the
-  domain but ``<domain>``, ``svc.<domain>`` and ``<ns>.svc.<domain>``: NXDOMAIN; those
-  three exist (NOERROR, no records); a name that resolves has no record of another type
-  (NOERROR, no records: IPv4 only). TTL 5 s; negative answers carry the zone's SOA.
+  domain but ``<domain>``, ``svc.<domain>`` and ``<ns>.svc.<domain>`` of a namespace that
+  exists: NXDOMAIN; those exist (NOERROR, no records), and a name that resolves has no
+  record of another type (NOERROR, no records: IPv4 only). The difference matters to a
+  resolver walking its search list: a NOERROR on the way makes the final "not found" a
+  "no address" (``EAI_NODATA``). TTL 5 s; negative answers carry the zone's SOA.
 
 What differs from a cluster's DNS: no forwarding, ever (a name outside the domain is NXDOMAIN
 at once, and nothing leaves the machine); no SRV, PTR, pod (``a-b-c-d.<ns>.pod``) or
@@ -41,7 +43,7 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,10 +105,17 @@ def service_query(name: str, domain: str) -> ServiceQuery | None:
     return ServiceQuery(namespace=labels[2], service=labels[1], hostname=labels[0])
 
 
-def is_zone_node(name: str, domain: str) -> bool:
-    """The names that exist without records: the domain, ``svc.<domain>``, ``<ns>.svc.<domain>``."""
+def namespace_of(name: str, domain: str) -> str | None:
+    """The namespace a name ``<ns>.svc.<domain>`` stands for, if it is one."""
     labels = relative_labels(name, domain)
-    return labels is not None and (labels in ([], ["svc"]) or (len(labels) == 2 and labels[1] == "svc"))
+    if labels is None or len(labels) != 2 or labels[1] != "svc" or not LABEL.fullmatch(labels[0]):
+        return None
+    return labels[0]
+
+
+def is_zone_node(name: str, domain: str) -> bool:
+    """The names that always exist, without records: the domain and ``svc.<domain>``."""
+    return relative_labels(name, domain) in ([], ["svc"])
 
 
 def is_ready(endpoint: Mapping[str, Any]) -> bool:
@@ -143,11 +152,15 @@ def answer(
     services: Sequence[Mapping[str, Any]],
     slices: Sequence[Mapping[str, Any]],
     domain: str = DEFAULT_DOMAIN,
+    namespaces: Collection[str] = (),
 ) -> Answer:
-    """The answer to ``qtype`` (``"A"``, ``"AAAA"``, ...) for ``name``, from these objects."""
+    """The answer to ``qtype`` (``"A"``, ``"AAAA"``, ...) for ``name``, from these objects
+    (``namespaces``: the names of those that exist)."""
     query = service_query(name, domain)
     if query is None:
-        return Answer(exists=is_zone_node(name, domain))
+        namespace = namespace_of(name, domain)
+        existing_namespace = namespace is not None and namespace in namespaces
+        return Answer(exists=is_zone_node(name, domain) or existing_namespace)
     service = next((s for s in services if (s["metadata"]["namespace"], s["metadata"]["name"])
                     == (query.namespace, query.service)), None)
     if service is None:
@@ -245,6 +258,12 @@ class ClusterDns:
         """The /etc/resolv.conf of a pod in ``namespace``, naming this server."""
         return resolv_conf(self.address, namespace, self.domain)
 
+    def namespace_exists(self, namespace: str) -> bool:
+        found = self.api.request("GET", f"/api/v1/namespaces/{namespace}")
+        if found.status not in (200, 404):
+            raise OSError(f"namespace {namespace}: {found.message}")
+        return found.ok
+
     def objects_for(self, query: ServiceQuery) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The Service ``query`` names (none or one) and its EndpointSlices, read now."""
         service = self.api.request("GET", f"/api/v1/namespaces/{query.namespace}/services/{query.service}")
@@ -262,9 +281,10 @@ class ClusterDns:
 
     def lookup(self, name: str, qtype: str) -> Answer:
         """The answer for ``name`` from the API as it is now."""
-        query = service_query(name, self.domain)
+        query, namespace = service_query(name, self.domain), namespace_of(name, self.domain)
         services, slices = self.objects_for(query) if query is not None else ([], [])
-        return answer(name, qtype, services, slices, self.domain)
+        namespaces = [namespace] if namespace is not None and self.namespace_exists(namespace) else []
+        return answer(name, qtype, services, slices, self.domain, namespaces)
 
     def reply(self, request: DNSRecord) -> DNSRecord:
         if not request.questions:
