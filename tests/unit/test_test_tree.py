@@ -15,8 +15,9 @@ from tests.support.paths import ROOT
 SHARED = "tests.support"
 PACKAGE = ROOT / "components" / "pulumi_flink"
 UNIT = ROOT / "tests" / "unit"
-NOT_PACKAGE_LAYERS = {"generators"}
-"""Unit test folders for code outside the package: the generators of the files made from the spec."""
+NOT_PACKAGE_LAYERS = {"generators", "support"}
+"""Unit test folders for code outside the package: the generators of the files made from the spec,
+and the pure parts of the test support code (tests/support)."""
 IMPORT_FUNCTIONS = {"import_module", "__import__"}
 
 
