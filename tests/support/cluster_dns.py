@@ -2,8 +2,9 @@
 
 A small DNS server (``dnslib``) on the node network's gateway, port 53 over UDP and TCP (a
 resolv.conf names a nameserver without a port). Each lookup reads the API server (the Service
-and its EndpointSlices, two requests), so an answer is never older than the query: a test that
-turns an endpoint ready can resolve it at once, with no cache or watch to wait for.
+and its EndpointSlices, or the namespace), so an answer is never older than the query: a test
+that turns an endpoint ready can resolve it at once, with no cache or watch to wait for; when
+the API server fails, the answer is SERVFAIL, never a guess.
 
 Every Service resolves as a headless one: ``<svc>.<ns>.svc.<domain>`` is the A records of its
 ready endpoints (EndpointSlices labelled ``kubernetes.io/service-name``), a ClusterIP Service's
@@ -23,12 +24,13 @@ Answers, as CoreDNS's ``kubernetes`` plugin gives them:
   StatefulSet's pods under their governing headless Service);
 - ``kubernetes.default.svc.<domain>``: the same path; the API server's endpoint reconciler
   writes that Service's EndpointSlice (tests/support/control_plane.py with a node network);
-- a Service without a counted endpoint, or no such Service, or any other name under the
-  domain but ``<domain>``, ``svc.<domain>`` and ``<ns>.svc.<domain>`` of a namespace that
-  exists: NXDOMAIN; those exist (NOERROR, no records), and a name that resolves has no
-  record of another type (NOERROR, no records: IPv4 only). The difference matters to a
-  resolver walking its search list: a NOERROR on the way makes the final "not found" a
-  "no address" (``EAI_NODATA``). TTL 5 s; negative answers carry the zone's SOA.
+- NXDOMAIN for a Service without a counted endpoint, for no such Service, and for any other
+  name under the domain but three, which exist without records (NOERROR, empty): the domain,
+  ``svc.<domain>``, and ``<ns>.svc.<domain>`` of a namespace that exists. A name that
+  resolves has no record of another type (NOERROR, empty: IPv4 only). The difference
+  matters to a resolver walking its search list: one NOERROR on the way turns the final
+  "not found" into "no address" (``EAI_NODATA``). TTL 5 s; negative answers carry the
+  zone's SOA.
 
 What differs from a cluster's DNS: no forwarding, ever (a name outside the domain is NXDOMAIN
 at once, and nothing leaves the machine); no SRV, PTR, pod (``a-b-c-d.<ns>.pod``) or
@@ -185,8 +187,9 @@ def zone_soa(domain: str) -> RR:
 
 
 def reply_to(request: DNSRecord, found: Answer, in_domain: bool, domain: str) -> DNSRecord:
-    """``found`` as the reply to ``request``."""
+    """``found`` as the reply to ``request``: authoritative for names under the domain only."""
     reply = request.reply()
+    reply.header.aa = int(in_domain)
     if not found.exists:
         reply.header.rcode = RCODE.NXDOMAIN
     for address in found.addresses:

@@ -21,11 +21,13 @@ What differs from a cluster's pod network, and why:
   (tests/support/cluster_dns.py).
 
 The /16 is the first of 10.200.0.0/16 .. 10.250.0.0/16 that no route, address or nameserver
-of the host overlaps, claimed by an abstract Unix socket named after it (the kernel holds it
-for the process's lifetime, and a second session cannot bind the same name), so concurrent
-sessions on one machine get different blocks. Everything is created and removed by its own
-name: the bridge ``<tag>-br``, and for pod number ``n`` the namespace and host-side veth
-``<tag>-<n>``.
+of the host overlaps, claimed by an abstract Unix socket named after it (bound until ``stop``
+or the process's end; a second session cannot bind the same name), so concurrent sessions on
+one machine get different blocks. Everything is created and removed by its own name: the
+bridge ``<tag>-br``, and for pod number ``n`` the namespace and host-side veth ``<tag>-<n>``.
+
+``pod_command`` runs a process in a pod's namespace, optionally with a resolv.conf of its own
+bind-mounted over /etc/resolv.conf in a private mount namespace (the host's files untouched).
 """
 
 from __future__ import annotations

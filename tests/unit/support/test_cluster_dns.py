@@ -129,7 +129,7 @@ def test_the_reply_carries_records_rcode_and_soa() -> None:
     assert RCODE.get(missing.header.rcode) == "NXDOMAIN" and missing.rr == []
     assert [(QTYPE.get(rr.rtype), rr.ttl) for rr in missing.auth] == [("SOA", TTL_SECONDS)]
     outside = reply_to(DNSRecord.question("example.com", "A"), Answer(False), False, DOMAIN)
-    assert RCODE.get(outside.header.rcode) == "NXDOMAIN" and outside.auth == []
+    assert RCODE.get(outside.header.rcode) == "NXDOMAIN" and outside.auth == [] and not outside.header.aa
 
 
 def test_resolv_conf_is_the_kubelet_s_for_cluster_first() -> None:
