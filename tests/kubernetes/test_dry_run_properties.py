@@ -64,7 +64,8 @@ def operator_crds() -> list[dict[str, Any]]:
 
 
 def established(api: KubernetesApi, name: str) -> bool:
-    conditions = api.get(*CRD_API, name).body.get("status", {}).get("conditions", [])
+    # A CRD just created has "conditions": null until the establishing controller writes them.
+    conditions = api.get(*CRD_API, name).body.get("status", {}).get("conditions") or []
     return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
 
 
