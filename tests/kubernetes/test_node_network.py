@@ -15,7 +15,15 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support import node_network as networks
-from tests.support.node_network import NodeNetwork, PodAddress, pod_command, session_tag
+from tests.support.node_network import (
+    NodeNetwork,
+    PodAddress,
+    claim_block,
+    free_blocks,
+    host_networks,
+    pod_command,
+    session_tag,
+)
 
 pytestmark = pytest.mark.kubernetes
 
@@ -147,3 +155,15 @@ def test_a_second_network_gets_its_own_block_and_leaves_nothing(node_network: No
     routes = subprocess.run(["ip", "-4", "route", "show", other.cidr], capture_output=True, text=True,
                             check=True).stdout
     assert routes == ""
+
+
+def test_a_block_another_session_claimed_is_skipped_before_its_bridge_exists() -> None:
+    first_free = free_blocks(host_networks())[0]
+    claim = claim_block(first_free)  # as a session starting at the same moment holds it
+    assert claim is not None
+    try:
+        assert claim_block(first_free) is None
+        with networks.node_network(session_tag("pc")) as other:
+            assert other.cidr != str(first_free)
+    finally:
+        claim.close()

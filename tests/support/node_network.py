@@ -117,14 +117,15 @@ def nameservers(resolv_conf: str) -> list[str]:
             if line.startswith("nameserver") and len(line.split()) > 1]
 
 
-def _host_networks() -> list[ipaddress.IPv4Network]:
+def host_networks() -> list[ipaddress.IPv4Network]:
+    """What the host reaches directly now (``networks_in_use`` of its routes, addresses, resolv.conf)."""
     routes = json.loads(ip("-4", "-j", "route", "show", "table", "all") or "[]")
     addresses = json.loads(ip("-4", "-j", "address", "show") or "[]")
     resolv = RESOLV_CONF.read_text() if RESOLV_CONF.exists() else ""
     return networks_in_use(routes, addresses, nameservers(resolv))
 
 
-def _claim(block: ipaddress.IPv4Network) -> socket.socket | None:
+def claim_block(block: ipaddress.IPv4Network) -> socket.socket | None:
     """Hold ``block`` for this process, or None when another process holds it."""
     claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -204,8 +205,8 @@ class NodeNetwork:
         return str(node_subnet(self.block, index))
 
     def start(self) -> None:
-        for block in free_blocks(_host_networks()):
-            claim = _claim(block)
+        for block in free_blocks(host_networks()):
+            claim = claim_block(block)
             if claim is not None:
                 break
         else:
