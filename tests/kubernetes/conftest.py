@@ -3,13 +3,18 @@ whole session (tests/support/node_network.py, control_plane.py, cluster_dns.py).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support import node_network as networks
 from tests.support.cluster_dns import ClusterDns
-from tests.support.control_plane import ControlPlane, running
+from tests.support.control_plane import HTTPS_PORT, ControlPlane, running
+from tests.support.node.agent import NodeAgent, catalog, nodes_of, runtime_folder
+from tests.support.node.pods import Runtime
+from tests.support.node.registration import NodeSpec
+from tests.support.toolchain import find_java, flink_home, flink_versions
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +36,35 @@ def cluster_dns(control_plane: ControlPlane, node_network: networks.NodeNetwork)
     assert control_plane.api is not None
     with ClusterDns(control_plane.api, node_network.gateway) as dns:
         yield dns
+
+
+AGENT_NODES = (
+    NodeSpec("node-a1", zone="zone-a", labels={"pool": "flink"}),
+    NodeSpec("node-a2", zone="zone-a", labels={"pool": "flink"}),
+    NodeSpec("node-b1", zone="zone-b", labels={"pool": "flink"}),
+)
+"""Three Nodes in two zones (spread and anti-affinity mean something), labelled as the
+native stack's nodeSelector asks (``pool: flink``)."""
+
+
+@pytest.fixture(scope="module")
+def node_agent(
+    control_plane: ControlPlane, node_network: networks.NodeNetwork, cluster_dns: ClusterDns
+) -> Iterator[NodeAgent]:
+    """Nodes whose pods run as processes, for one test module (a module of its own Nodes,
+    such as test_spread, never shares the scheduler with them)."""
+    assert control_plane.api is not None
+    folder = runtime_folder()
+    versions = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
+    runtime = Runtime(
+        api=control_plane.api, network=node_network, dns=cluster_dns,
+        images=catalog(folder, versions, find_java().home), folder=folder, skeleton=folder / "skeleton",
+        api_endpoint=(node_network.gateway, HTTPS_PORT),
+    )
+    try:
+        with nodes_of(control_plane.api, AGENT_NODES, runtime) as agent:
+            yield agent
+        errors = [*agent.errors, *agent.pod_errors()]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not errors, "\n".join(errors)

@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.control_plane import ControlPlane
 from tests.support.kubernetes_cluster import delete_namespace, make_namespace
-from tests.support.node_agent import LEASE_NAMESPACE, NodeSpec, nodes_of
+from tests.support.node.agent import nodes_of
+from tests.support.node.registration import LEASE_NAMESPACE, NodeSpec
 
 pytestmark = pytest.mark.kubernetes
 

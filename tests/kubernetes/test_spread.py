@@ -1,7 +1,7 @@
 """Spread, decided by the real scheduler: with several Nodes, the pods of the prod stack's HA
 clusters land where the rendered topology spread and anti-affinity ask.
 
-The Nodes come from the test node agent (tests/support/node_agent.py): registered with
+The Nodes come from the test node agent (tests.support.node.registration.py): registered with
 capacity and labels, their Leases kept fresh. One Node is left emptier than the others (a
 filler pod holds CPU on the rest), so resource scoring pulls pods towards it. No mutation
 check: the scheduler's own default spreading (ScheduleAnyway, per ReplicaSet) also separates
@@ -21,7 +21,8 @@ import pytest
 from tests.support.control_plane import ControlPlane
 from tests.support.kubernetes_api import KubernetesApi
 from tests.support.kubernetes_cluster import apply_all, delete_namespace, make_namespace, stack_objects
-from tests.support.node_agent import NodeSpec, nodes_of
+from tests.support.node.agent import nodes_of
+from tests.support.node.registration import NodeSpec
 
 pytestmark = pytest.mark.kubernetes
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.offline.renderer import render_stack
@@ -20,6 +20,7 @@ POD_SECURITY = {
     f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "warn", "audit")
 }
 DELETE_TIMEOUT_SECONDS = 60.0
+T = TypeVar("T")
 
 
 def stack_objects(stack: str | Path) -> list[dict[str, Any]]:
@@ -69,3 +70,17 @@ def apply_all(api: KubernetesApi, objects: Sequence[dict[str, Any]]) -> Iterator
     finally:
         for name in namespaces:
             delete_namespace(api, name)
+
+
+def wait_for(
+    what: str, probe: Callable[[], T | None], timeout: float, diagnostics: Callable[[], str] = str
+) -> T:
+    """``probe()``'s first value that is not None (or False), polled every 0.2 s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None and value is not False:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:.0f}s\n{diagnostics()}")
+        time.sleep(0.2)
