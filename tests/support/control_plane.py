@@ -20,6 +20,7 @@ What it does not have: nodes that run pods (no kubelet, no container runtime, no
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -28,6 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -67,6 +69,19 @@ START_TIMEOUT_SECONDS = 60.0
 DEFAULT = "default"
 """The namespace, and its ServiceAccount, that exist once the controllers run."""
 STOP_GRACE_SECONDS = 10.0
+AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    "omitStages": ["RequestReceived", "ResponseStarted"],
+    "rules": [
+        {"level": "None", "userGroups": ["system:serviceaccounts:kube-system"]},  # the controllers
+        {"level": "Metadata", "userGroups": ["system:serviceaccounts"]},
+        {"level": "None"},
+    ],
+}
+"""Every request a pod makes with its ServiceAccount token, once answered, and nothing else
+(the controllers' own ServiceAccounts live in kube-system): what a test asks to prove a
+workload needs no more than its Role."""
 HTTPS_PORT = 443
 """The API server's port on a node network: the ``kubernetes`` Service's port and target port."""
 
@@ -203,6 +218,9 @@ class ControlPlane:
             "--enable-admission-plugins=NodeRestriction",
             "--allow-privileged=false",
             "--profiling=false",
+            f"--audit-policy-file={self._audit_policy()}",
+            f"--audit-log-path={self.audit_log}",
+            "--audit-log-mode=blocking",  # written before the answer: a test reads it at once
         ])
         api = self.api = KubernetesApi(self.url, self.ca.certificate, admin)
         self._wait("kube-apiserver", api.ready)
@@ -258,6 +276,26 @@ class ControlPlane:
                     os.killpg(popen.pid, signal.SIGKILL)
                 popen.wait()
         self.processes.clear()
+
+    @property
+    def audit_log(self) -> Path:
+        return self.folder / "audit.log"
+
+    def _audit_policy(self) -> Path:
+        path = self.folder / "audit-policy.yaml"
+        path.write_text(yaml.safe_dump(AUDIT_POLICY))
+        return path
+
+    def audit_position(self) -> int:
+        """Where the audit log ends now: ``audit_events`` from here lists what comes after."""
+        return self.audit_log.stat().st_size if self.audit_log.exists() else 0
+
+    def audit_events(self, since: int = 0) -> list[dict[str, Any]]:
+        """The audit events (one per request of a ServiceAccount, at its end) logged after
+        ``since``."""
+        with self.audit_log.open("rb") as log:
+            log.seek(since)
+            return [json.loads(line) for line in log.read().splitlines() if line.strip()]
 
     def diagnostics(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.tail()}" for p in self.processes)
