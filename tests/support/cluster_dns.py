@@ -32,10 +32,15 @@ Answers, as CoreDNS's ``kubernetes`` plugin gives them:
   "not found" into "no address" (``EAI_NODATA``). TTL 5 s; negative answers carry the
   zone's SOA.
 
-What differs from a cluster's DNS: no forwarding, ever (a name outside the domain is NXDOMAIN
-at once, and nothing leaves the machine); no SRV, PTR, pod (``a-b-c-d.<ns>.pod``) or
-ExternalName (CNAME) records; addresses in a fixed order (sorted), not shuffled; and the
-resolv.conf has the cluster's search list only, none of the host's.
+Outside the domain, a cluster's DNS forwards to the resolver upstream (the company's, where
+an artifact repository has its name). Here the test is that upstream: the names it
+``publish``es (each the address of a test host, such as a jar server on the gateway) are
+answered, and every other name is NXDOMAIN at once.
+
+What differs from a cluster's DNS: no forwarding, ever (nothing leaves the machine); no SRV,
+PTR, pod (``a-b-c-d.<ns>.pod``) or ExternalName (CNAME) records; addresses in a fixed order
+(sorted), not shuffled; and the resolv.conf has the cluster's search list only, none of the
+host's.
 """
 
 from __future__ import annotations
@@ -229,6 +234,19 @@ class ClusterDns:
         self._servers: list[DNSServer] = []
         self._queries: deque[Query] = deque(maxlen=QUERY_LOG_SIZE)
         self._lock = threading.Lock()
+        self._published: dict[str, str] = {}
+
+    def publish(self, name: str, address: str) -> None:
+        """Answer ``name`` (outside the cluster domain) with ``address``, as the upstream
+        resolver would; ``address`` must be a test host (see the module docstring)."""
+        if relative_labels(name, self.domain) is not None:
+            raise ValueError(f"{name} is in the cluster domain, which the API answers")
+        with self._lock:
+            self._published[name.lower().rstrip(".")] = address
+
+    def unpublish(self, name: str) -> None:
+        with self._lock:
+            self._published.pop(name.lower().rstrip("."), None)
 
     def start(self) -> None:
         logger = DNSLogger("error", prefix=False, logf=_log.warning)
@@ -283,7 +301,14 @@ class ClusterDns:
         return [service.body], slices.body.get("items", [])
 
     def lookup(self, name: str, qtype: str) -> Answer:
-        """The answer for ``name`` from the API as it is now."""
+        """The answer for ``name`` from the API as it is now (or, outside the cluster
+        domain, from what the test published)."""
+        if relative_labels(name, self.domain) is None:
+            with self._lock:
+                address = self._published.get(name.lower().rstrip("."))
+            if address is None:
+                return NO_SUCH_NAME
+            return Answer(exists=True, addresses=(address,) if qtype == "A" else ())
         query, namespace = service_query(name, self.domain), namespace_of(name, self.domain)
         services, slices = self.objects_for(query) if query is not None else ([], [])
         namespaces = [namespace] if namespace is not None and self.namespace_exists(namespace) else []

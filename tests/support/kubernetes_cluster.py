@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.offline.renderer import render_stack
-from pulumi_flink.program import parse_stack_config
+from pulumi_flink.program import PROJECT, parse_stack_config
 from tests.support.kubernetes_api import Answer, KubernetesApi
 from tests.support.paths import ROOT
 
@@ -23,10 +23,19 @@ DELETE_TIMEOUT_SECONDS = 60.0
 T = TypeVar("T")
 
 
-def stack_objects(stack: str | Path) -> list[dict[str, Any]]:
-    """The render of a stack file (a path, or a name under stacks/)."""
+def stack_objects(
+    stack: str | Path, changes: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The render of a stack file (a path, or a name under stacks/), with ``changes``: per
+    cluster name, top-level keys of its entry replaced (a test's jar, memory for 2 cores)."""
     path = stack if isinstance(stack, Path) else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-    return list(render_stack(parse_stack_config(load_stack_file(path))).kubernetes_objects())
+    config = load_stack_file(path)
+    if changes:
+        key = f"{PROJECT}:clusters"
+        unknown = set(changes) - {c["name"] for c in config[key]}
+        assert not unknown, f"no such cluster in {path.name}: {sorted(unknown)}"
+        config = {**config, key: [{**c, **changes.get(c["name"], {})} for c in config[key]]}
+    return list(render_stack(parse_stack_config(config)).kubernetes_objects())
 
 
 def namespaces_of(objects: Sequence[dict[str, Any]]) -> list[str]:

@@ -12,6 +12,7 @@ explicit and small (``ImageCatalog``):
   for the commands the library uses;
 - a user's job image: a Flink image plus files the test adds (its job jar);
 - ``zookeeper:<version>``: Debian's ZooKeeper (see ``zookeeper_image``);
+- ``curlimages/curl:<version>``: the host's curl (the image's user, 100, as the image runs);
 - ``SHELL_IMAGE``: the host's Debian userland alone (bash, coreutils, curl, python3), for the
   agent's own tests.
 
@@ -80,6 +81,8 @@ class Image:
 FLINK_REFERENCE = re.compile(
     r"^(?:docker\.io/)?(?:library/)?flink:(?P<version>\d+\.\d+)(?:\.\d+)?(?:-java\d+)?$")
 SHELL_IMAGE = "pulumi-flink.test/shell:1"
+CURL_REFERENCE = re.compile(r"^(?:docker\.io/)?curlimages/curl:[0-9.]+$")
+CURL_USER = 100
 
 
 def shell_image() -> Image:
@@ -134,4 +137,7 @@ class ImageCatalog:
     def resolve(self, reference: str) -> Image:
         if reference in self.extra:
             return self.extra[reference]
+        if CURL_REFERENCE.match(reference):
+            return Image(reference=reference, entrypoint=("curl",), env={"PATH": SYSTEM_PATH},
+                         working_dir="/", user=CURL_USER)
         return self.flink(reference)

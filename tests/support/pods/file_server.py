@@ -16,19 +16,21 @@ from tests.support.pods.errors import ClusterError
 # --- a local server for the URLs init containers fetch ---------------------------------------
 
 class FileServer:
-    """Serves local files at the URLs a render names (all http or all https), on 127.0.0.1.
+    """Serves local files at the URLs a render names (all http or all https), on 127.0.0.1
+    (or ``address`` and ``port``: a test host of the node network, for pods).
 
     An https server presents a certificate for the URLs' host names from a CA made for the
     test (``ca_file``). Every request is recorded with the client's address, so a test can
     tell which pod fetched what.
     """
 
-    def __init__(self, files: Mapping[str, Path], root: Path):
+    def __init__(self, files: Mapping[str, Path], root: Path, address: str = "127.0.0.1", port: int = 0):
         schemes = {urlsplit(url).scheme for url in files}
         assert len(schemes) == 1 and schemes <= {"http", "https"}, f"all http or all https: {sorted(files)}"
         self.scheme = schemes.pop()
         self.files = {self._key(url): Path(path) for url, path in files.items()}
         self.root = root
+        self.address, self.bind_port = address, port
         self.requests: list[tuple[str, str, int]] = []
         """(url, client ip, status) of every request, in order."""
         self.ca_file: Path | None = None
@@ -83,7 +85,7 @@ class FileServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = http.server.ThreadingHTTPServer((self.address, self.bind_port), Handler)
         if self.scheme == "https":
             self.root.mkdir(parents=True, exist_ok=True)
             hosts = sorted({host for host, _, _ in self.files})

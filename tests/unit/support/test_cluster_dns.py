@@ -13,6 +13,7 @@ from tests.support.cluster_dns import (
     SERVICE_NAME_LABEL,
     TTL_SECONDS,
     Answer,
+    ClusterDns,
     ServiceQuery,
     answer,
     namespace_of,
@@ -138,3 +139,15 @@ def test_resolv_conf_is_the_kubelet_s_for_cluster_first() -> None:
         "search flink.svc.cluster.local svc.cluster.local cluster.local",
         "options ndots:5",
     ]
+
+
+def test_published_names_answer_outside_the_domain_only() -> None:
+    dns = ClusterDns(api=None, address="10.200.0.1")  # type: ignore[arg-type]  # no API needed
+    dns.publish("jars.example.test", "10.200.0.1")
+    assert dns.lookup("jars.example.test.", "A") == Answer(exists=True, addresses=("10.200.0.1",))
+    assert dns.lookup("jars.example.test", "AAAA") == Answer(exists=True)
+    assert dns.lookup("other.example.test", "A") == Answer(exists=False)
+    dns.unpublish("jars.example.test")
+    assert dns.lookup("jars.example.test", "A") == Answer(exists=False)
+    with pytest.raises(ValueError, match="cluster domain"):
+        dns.publish("orders-rest.flink.svc.cluster.local", "10.200.0.1")
