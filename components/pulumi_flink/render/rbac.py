@@ -23,7 +23,9 @@ def role_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
 
     Kubernetes HA, in either mode: leader election and the HA metadata in ConfigMaps, by
     JobManagers and TaskManagers alike (create, get, update, delete by name; list and watch
-    through a shared informer). Their names are Flink's to choose, so they cannot be narrowed.
+    through a shared informer; patch, with which the leader elector takes over a lease that
+    another JobManager held: without it a standby never leads, as the test control plane
+    showed). Their names are Flink's to choose, so they cannot be narrowed.
     """
     rules: list[PolicyRule] = []
     if spec.native:
@@ -38,7 +40,7 @@ def role_rules(spec: FlinkClusterSpec) -> list[PolicyRule]:
     if spec.high_availability.type == "kubernetes":
         rules.append(
             {"apiGroups": [""], "resources": ["configmaps"],
-             "verbs": ["create", "delete", "get", "list", "update", "watch"]}
+             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
         )
     return rules
 

@@ -256,7 +256,7 @@ K8S_HA = {"type": "kubernetes", "storageDir": "hdfs://namenode:8020/flink"}
 CONFIGMAP_RULE = {
     "apiGroups": [""],
     "resources": ["configmaps"],
-    "verbs": ["create", "delete", "get", "list", "update", "watch"],
+    "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
 }
 
 
