@@ -21,6 +21,10 @@ class RestError(AssertionError):
     pass
 
 
+class Unavailable(RestError):
+    """HTTP 503: Flink is electing a leader or recovering; a wait tries again."""
+
+
 @dataclass
 class FlinkRest:
     """The REST API at ``base`` (``http://<ip>:<port>``); ``diagnostics`` explains a failure."""
@@ -32,6 +36,8 @@ class FlinkRest:
         with requests.Session() as session:
             session.trust_env = False  # only the test network, never a proxy
             answer = session.request(method, self.base + path, timeout=10, **kwargs)
+        if answer.status_code == 503:
+            raise Unavailable(f"{method} {path}: HTTP 503: {answer.text[:400]}")
         if answer.status_code >= 400:
             raise RestError(f"{method} {path}: HTTP {answer.status_code}: {answer.text[:4000]}")
         return answer.json() if answer.content else None
@@ -48,7 +54,7 @@ class FlinkRest:
         while True:
             try:
                 value = probe()
-            except requests.RequestException:
+            except (requests.RequestException, Unavailable):
                 value = None
             if value:
                 return value

@@ -24,17 +24,24 @@ T = TypeVar("T")
 
 
 def stack_objects(
-    stack: str | Path, changes: Mapping[str, Mapping[str, Any]] | None = None
+    stack: str | Path, changes: Mapping[str, Mapping[str, Any]] | None = None, only: Sequence[str] = (),
+    keep_credentials: bool = True,
 ) -> list[dict[str, Any]]:
     """The render of a stack file (a path, or a name under stacks/), with ``changes``: per
-    cluster name, top-level keys of its entry replaced (a test's jar, memory for 2 cores)."""
+    cluster name, top-level keys of its entry replaced (a test's jar, memory for 2 cores);
+    ``only``: just these clusters (and their HA credentials, unless ``keep_credentials`` is
+    False: a change that drops the object store drops their use)."""
     path = stack if isinstance(stack, Path) else ROOT / "stacks" / f"Pulumi.{stack}.yaml"
     config = load_stack_file(path)
-    if changes:
-        key = f"{PROJECT}:clusters"
-        unknown = set(changes) - {c["name"] for c in config[key]}
-        assert not unknown, f"no such cluster in {path.name}: {sorted(unknown)}"
-        config = {**config, key: [{**c, **changes.get(c["name"], {})} for c in config[key]]}
+    key, credentials = f"{PROJECT}:clusters", f"{PROJECT}:haCredentials"
+    names = {c["name"] for c in config[key]}
+    unknown = (set(changes or {}) | set(only)) - names
+    assert not unknown, f"no such cluster in {path.name}: {sorted(unknown)}"
+    kept = [c for c in config[key] if not only or c["name"] in only]
+    config = {**config, key: [{**c, **(changes or {}).get(c["name"], {})} for c in kept]}
+    if credentials in config:
+        kept_names = {c["name"] for c in kept} if keep_credentials else set()
+        config[credentials] = {k: v for k, v in config[credentials].items() if k in kept_names}
     return list(render_stack(parse_stack_config(config)).kubernetes_objects())
 
 
