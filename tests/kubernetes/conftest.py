@@ -3,16 +3,14 @@ whole session (tests/support/node_network.py, control_plane.py, cluster_dns.py).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support import node_network as networks
 from tests.support.cluster_dns import ClusterDns
-from tests.support.control_plane import HTTPS_PORT, ControlPlane, running
-from tests.support.node.agent import NodeAgent, catalog, nodes_of, runtime_folder
-from tests.support.node.pods import Runtime
+from tests.support.control_plane import ControlPlane, running
+from tests.support.node.agent import NodeAgent, running_agent
 from tests.support.node.registration import NodeSpec
 from tests.support.toolchain import find_java, flink_home, flink_versions
 
@@ -54,17 +52,7 @@ def node_agent(
     """Nodes whose pods run as processes, for one test module (a module of its own Nodes,
     such as test_spread, never shares the scheduler with them)."""
     assert control_plane.api is not None
-    folder = runtime_folder()
-    versions = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
-    runtime = Runtime(
-        api=control_plane.api, network=node_network, dns=cluster_dns,
-        images=catalog(folder, versions, find_java().home), folder=folder, skeleton=folder / "skeleton",
-        api_endpoint=(node_network.gateway, HTTPS_PORT),
-    )
-    try:
-        with nodes_of(control_plane.api, AGENT_NODES, runtime) as agent:
-            yield agent
-        errors = [*agent.errors, *agent.pod_errors()]
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    assert not errors, "\n".join(errors)
+    homes = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
+    java_home = find_java().home
+    with running_agent(control_plane.api, node_network, cluster_dns, AGENT_NODES, homes, java_home) as agent:
+        yield agent

@@ -19,34 +19,18 @@ from typing import Any
 
 import pytest
 
-from tests.support.clusters import FAST_START_JVM_OPTIONS
 from tests.support.control_plane import ControlPlane
-from tests.support.kubernetes_cluster import apply_all, make_namespace, stack_objects, wait_for
-from tests.support.kubernetes_ha import LEASE_KEYS, KubernetesHaCluster, kill_leader, static_claim
+from tests.support.kubernetes_cluster import apply_all, make_namespace, wait_for
+from tests.support.kubernetes_ha import CLAIM, LEASE_KEYS, NAMESPACE, kill_leader, prod_orders, static_claim
 from tests.support.node.agent import NodeAgent
 from tests.support.rbac_audit import account_events, denied, outside, used
-from tests.support.toolchain import JOB_CLASS, JavaBuild, flink_versions
+from tests.support.toolchain import JavaBuild, flink_versions
 
 pytestmark = pytest.mark.kubernetes
 
-NAMESPACE = "flink-prod"
-IMAGE = "registry.example.com/data/orders-enricher:1.4.0-flink1.20.3-java17"
-JAR = "/opt/flink/usrlib/orders-enricher.jar"
-CLAIM = "flink-ha"
 STARTUP_SECONDS = 240.0
 FAILOVER_SECONDS = 120.0
 KILLS = 3
-
-
-def orders_objects() -> list[dict[str, Any]]:
-    return stack_objects("prod", only=["orders"], keep_credentials=False, changes={"orders": {
-        "jobManager": {"replicas": 2, "workload": "Deployment", "cpu": "1", "memory": "1024Mi"},
-        "taskManager": {"replicas": 1, "slots": 2, "cpu": "1", "memory": "1280Mi"},
-        "job": {"jar": JAR, "entryClass": JOB_CLASS, "parallelism": 2,
-                "args": ["--checkpoint-interval-ms", "1000"]},
-        "highAvailability": {"type": "kubernetes", "storageDir": "file:///flink-ha", "volumeClaim": CLAIM},
-        "jvmOptions": FAST_START_JVM_OPTIONS,
-    }})
 
 
 def the(objects: list[dict[str, Any]], kind: str, suffix: str = "") -> dict[str, Any]:
@@ -60,18 +44,10 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
 ) -> None:
     api = node_agent.api
     assert node_agent.runtime is not None
-    job_jar = java_build(flink_versions()[0]).job_jar
-    node_agent.runtime.images.add_job_image(IMAGE, "flink:1.20-java17", {JAR: job_jar})
-    objects = orders_objects()
-    conf = the(objects, "ConfigMap")["data"]["flink-conf.yaml"].splitlines()
-    cluster_id = next(line.split(": ", 1)[1] for line in conf if line.startswith("kubernetes.cluster-id: "))
-    job_manager = the(objects, "Deployment", "jobmanager")
-    deployment = job_manager["metadata"]["name"]
-    args = job_manager["spec"]["template"]["spec"]["containers"][0]["args"]
-    job_id = args[args.index("--job-id") + 1]
+    objects, ha = prod_orders(node_agent, java_build(flink_versions()[0]).job_jar)
+    deployment = the(objects, "Deployment", "jobmanager")["metadata"]["name"]
     make_namespace(api, NAMESPACE)
     explain = node_agent.diagnostics(NAMESPACE)
-    ha = KubernetesHaCluster(node_agent, NAMESPACE, cluster_id, job_id)
     since = control_plane.audit_position()
 
     def both_ready() -> bool:
@@ -80,7 +56,7 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
     with static_claim(api, NAMESPACE, CLAIM, tmp_path / "ha-storage"), apply_all(api, objects):
         wait_for("a leader", ha.leader_pod, STARTUP_SECONDS, lambda: f"{ha.describe()}\n{explain()}")
         rest = ha.rest()
-        rest.wait("the job running", lambda: rest.running(job_id), STARTUP_SECONDS)
+        rest.wait("the job running", lambda: rest.running(ha.job_id), STARTUP_SECONDS)
         rest.wait("a completed checkpoint", lambda: ha.latest_completed(), STARTUP_SECONDS)
         effective = {e["key"]: e["value"] for e in rest.call("GET", "/jobmanager/config")}
         leases = {key.rsplit(".", 1)[1]: effective.get(key, "Flink's default") for key in LEASE_KEYS}
@@ -113,7 +89,7 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
         holder = ha.holder()
         job = wait_for("the job recovered on new pods", ha.running_again(after=holder), STARTUP_SECONDS,
                        explain)
-        assert job["jid"] == job_id
+        assert job["jid"] == ha.job_id
         assert ha.leader_pod() not in old
         restored = ha.restored()
         assert restored is not None and restored >= before

@@ -17,7 +17,7 @@ from pulumi_flink.program import parse_stack_config
 from tests.support.cluster_dns import ClusterDns
 from tests.support.flink_rest import FlinkRest
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, stack_objects, wait_for
+from tests.support.kubernetes_cluster import apply_all, rolled_out, stack_objects, wait_for
 from tests.support.node.agent import NodeAgent
 from tests.support.paths import ROOT
 from tests.support.toolchain import JavaBuild, flink_versions
@@ -26,14 +26,6 @@ pytestmark = pytest.mark.kubernetes
 
 ROLLOUT_SECONDS = 180.0
 CHECKPOINT_INTERVAL_MS = 1000
-
-
-def rolled_out(api: KubernetesApi, namespace: str, name: str) -> bool:
-    deployment = api.get("apps/v1", "Deployment", name, namespace).body
-    status = deployment.get("status", {})
-    wanted = deployment["spec"]["replicas"]
-    return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
-                and status.get("observedGeneration") == deployment["metadata"]["generation"])
 
 
 def pods_of(api: KubernetesApi, namespace: str, component: str) -> list[dict[str, Any]]:

@@ -100,3 +100,13 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f}s\n{diagnostics()}")
         time.sleep(0.2)
+
+
+def rolled_out(api: KubernetesApi, namespace: str, name: str) -> bool:
+    """Whether the Deployment's controller has seen its latest spec and every replica of it
+    is updated and Ready."""
+    deployment = api.get("apps/v1", "Deployment", name, namespace).body
+    status = deployment.get("status", {})
+    wanted = deployment["spec"]["replicas"]
+    return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
+                and status.get("observedGeneration") == deployment["metadata"]["generation"])

@@ -23,13 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.clusters import FAST_START_JVM_OPTIONS
 from tests.support.flink_rest import FlinkRest, RestError
 from tests.support.kubernetes_api import KubernetesApi
+from tests.support.kubernetes_cluster import stack_objects
 from tests.support.node.agent import NodeAgent
+from tests.support.toolchain import JOB_CLASS
 
 LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
 DISPATCHER_LEADER_KEY = "org.apache.flink.k8s.leader.dispatcher"
 LEADER_IP = re.compile(r"@(?P<ip>[0-9.]+):")
+NAMESPACE = "flink-prod"
+IMAGE = "registry.example.com/data/orders-enricher:1.4.0-flink1.20.3-java17"
+JAR = "/opt/flink/usrlib/orders-enricher.jar"
+CLAIM = "flink-ha"
 LEASE_KEYS = (
     "high-availability.kubernetes.leader-election.lease-duration",
     "high-availability.kubernetes.leader-election.renew-deadline",
@@ -191,3 +198,27 @@ def kill_leader(ha: KubernetesHaCluster, timeout: float) -> Failover:
     new_leader, restored = ha.leader_pod(), ha.restored()
     assert new_leader is not None and restored is not None
     return Failover(leader, new_leader, seconds, before, restored)
+
+
+def prod_orders(agent: NodeAgent, job_jar: Path) -> tuple[list[dict[str, Any]], KubernetesHaCluster]:
+    """The prod stack's ``orders`` cluster as the HA test and the benchmark run it: its image
+    with the test's job jar baked in (registered with the agent), its HA storage on the
+    ReadWriteMany claim ``CLAIM`` instead of S3, memory for a 2-core machine; and the
+    cluster's HA id and fixed job id, read from the render."""
+    assert agent.runtime is not None
+    agent.runtime.images.add_job_image(IMAGE, "flink:1.20-java17", {JAR: job_jar})
+    objects = stack_objects("prod", only=["orders"], keep_credentials=False, changes={"orders": {
+        "jobManager": {"replicas": 2, "workload": "Deployment", "cpu": "1", "memory": "1024Mi"},
+        "taskManager": {"replicas": 1, "slots": 2, "cpu": "1", "memory": "1280Mi"},
+        "job": {"jar": JAR, "entryClass": JOB_CLASS, "parallelism": 2,
+                "args": ["--checkpoint-interval-ms", "1000"]},
+        "highAvailability": {"type": "kubernetes", "storageDir": "file:///flink-ha", "volumeClaim": CLAIM},
+        "jvmOptions": FAST_START_JVM_OPTIONS,
+    }})
+    (config_map,) = [o for o in objects if o["kind"] == "ConfigMap"]
+    conf = config_map["data"]["flink-conf.yaml"].splitlines()
+    cluster_id = next(line.split(": ", 1)[1] for line in conf if line.startswith("kubernetes.cluster-id: "))
+    (job_manager,) = [o for o in objects
+                      if o["kind"] == "Deployment" and "jobmanager" in o["metadata"]["name"]]
+    args = job_manager["spec"]["template"]["spec"]["containers"][0]["args"]
+    return objects, KubernetesHaCluster(agent, NAMESPACE, cluster_id, args[args.index("--job-id") + 1])

@@ -15,17 +15,21 @@ logs``/``exec`` server (tests read ``PodWorker.log``), and every Node is this on
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from tests.support.cluster_dns import ClusterDns
+from tests.support.control_plane import HTTPS_PORT
 from tests.support.kubernetes_api import KubernetesApi
 from tests.support.node.images import FLINK_ENTRYPOINT, ImageCatalog, shell_image
 from tests.support.node.pods import PodWorker, Runtime
 from tests.support.node.registration import LEASE_NAMESPACE, NodeSpec, conditions, lease, node_object
 from tests.support.node.sandbox import skeleton
+from tests.support.node_network import NodeNetwork
 
 HEARTBEAT_SECONDS = 5.0
 SYNC_SECONDS = 0.5
@@ -169,3 +173,25 @@ def nodes_of(
         yield agent
     finally:
         agent.stop()
+
+
+@contextlib.contextmanager
+def running_agent(
+    api: KubernetesApi, network: NodeNetwork, dns: ClusterDns, nodes: Sequence[NodeSpec],
+    flink_homes: dict[str, Path], java_home: Path,
+) -> Iterator[NodeAgent]:
+    """An agent whose pods run as processes on ``network``, its files in a folder of its own
+    (removed afterwards). Raises, once the agent has stopped, if any pod's worker failed."""
+    folder = runtime_folder()
+    runtime = Runtime(
+        api=api, network=network, dns=dns, images=catalog(folder, flink_homes, java_home),
+        folder=folder, skeleton=folder / "skeleton", api_endpoint=(network.gateway, HTTPS_PORT),
+    )
+    try:
+        with nodes_of(api, nodes, runtime) as agent:
+            yield agent
+        errors = [*agent.errors, *agent.pod_errors()]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if errors:
+        raise AssertionError("the node agent's pods failed:\n" + "\n".join(errors))
