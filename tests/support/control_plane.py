@@ -59,6 +59,9 @@ CONTROLLERS = (
     # A store's StatefulSet claims volumes; a claim's protection finalizer is lifted by these.
     "persistentvolumeclaim-protection-controller",
     "persistentvolume-protection-controller",
+    # Binds a claim (a ZooKeeper StatefulSet's volumeClaimTemplates, the Flink HA storage) to
+    # a matching PersistentVolume; without it a claim stays Pending and its pod unscheduled.
+    "persistentvolume-binder-controller",
     "pod-garbage-collector-controller",
     # Lifts the not-ready taint a new Node gets once it reports Ready, and taints a Node whose
     # Lease goes stale: what makes the agent's heartbeats matter.
