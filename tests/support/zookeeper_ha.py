@@ -197,8 +197,8 @@ def contenders(servers: Sequence[str], port: int, root: str) -> int | None:
 
 def running_at(rest: FlinkRest, job_id: str) -> dict[str, Any] | None:
     """The job once it runs at ``rest`` (``FlinkRest.running``); None while that JobManager's
-    REST endpoint is not serving yet (it answers 503 until its leadership is confirmed) or it
-    has not recovered the job from the HA store yet."""
+    REST endpoint answers with an error (a new leader's, until it serves) or does not list the
+    job yet (not recovered from the HA store)."""
     try:
         jobs = {job["jid"] for job in rest.call("GET", "/jobs/overview")["jobs"]}
     except RestError:
