@@ -59,8 +59,8 @@ CONTROLLERS = (
     # A store's StatefulSet claims volumes; a claim's protection finalizer is lifted by these.
     "persistentvolumeclaim-protection-controller",
     "persistentvolume-protection-controller",
-    # Binds a claim (the HA storage's ReadWriteMany claim, a store's per-pod claims) to a
-    # matching PersistentVolume the test provides.
+    # Binds a claim (a ZooKeeper StatefulSet's volumeClaimTemplates, the Flink HA storage) to
+    # a matching PersistentVolume; without it a claim stays Pending and its pod unscheduled.
     "persistentvolume-binder-controller",
     "pod-garbage-collector-controller",
     # Lifts the not-ready taint a new Node gets once it reports Ready, and taints a Node whose

@@ -73,6 +73,35 @@ FLINK_DEFAULT_SESSION_TIMEOUT_MS = 60000
 """``high-availability.zookeeper.client.session-timeout`` when the render sets none."""
 
 
+def zookeeper_root(config: Mapping[str, str]) -> str:
+    """Where Flink keeps one cluster's HA data in ZooKeeper: ``<path.root>/<cluster-id>``."""
+    root = config["high-availability.zookeeper.path.root"].rstrip("/")
+    return f"{root}/{config['high-availability.cluster-id']}"
+
+
+def session_timeout_ms(config: Mapping[str, str], zoo_cfg: Mapping[str, str]) -> int:
+    """The ZooKeeper session timeout Flink gets: what it asks for (``config``, or Flink's
+    default), bounded by the servers to 2 to 20 ticks (ZooKeeper's min/maxSessionTimeout
+    defaults; the rendered ``zoo_cfg`` sets neither)."""
+    asked = config.get("high-availability.zookeeper.client.session-timeout")
+    requested = _number_ms(asked) if asked else FLINK_DEFAULT_SESSION_TIMEOUT_MS
+    tick = int(zoo_cfg["tickTime"])
+    return min(max(requested, 2 * tick), 20 * tick)
+
+
+def completed_checkpoints_in(checkpoint_dir: Path, job_id: str) -> list[int]:
+    """Ids of the job's checkpoints complete in ``checkpoint_dir`` (``<job>/chk-N`` with its
+    ``_metadata``, which Flink writes last)."""
+    directory = checkpoint_dir / job_id
+    return sorted(int(d.name[4:]) for d in directory.glob("chk-*") if (d / "_metadata").exists())
+
+
+def leader_ip(address: str) -> str | None:
+    """The IP in a Flink leader's address (``pekko.tcp://flink@<ip>:<port>/...``, ``http://<ip>:<port>``)."""
+    match = re.search(r"(?:@|//)([\d.]+):", address)
+    return match[1] if match else None
+
+
 @dataclass
 class HaCluster:
     """A rendered ZooKeeper-HA Flink cluster running on loopback, and what it publishes."""
@@ -92,19 +121,12 @@ class HaCluster:
 
     @property
     def zookeeper_root(self) -> str:
-        config = self.config
-        root = config["high-availability.zookeeper.path.root"].rstrip("/")
-        return f"{root}/{config['high-availability.cluster-id']}"
+        return zookeeper_root(self.config)
 
     @property
     def session_timeout_ms(self) -> int:
-        """The ZooKeeper session timeout Flink gets: what it asks for (rendered, or Flink's
-        default), bounded by the servers to 2 to 20 ticks (ZooKeeper's min/maxSessionTimeout
-        defaults, the rendered zoo.cfg sets neither)."""
-        asked = self.config.get("high-availability.zookeeper.client.session-timeout")
-        requested = _number_ms(asked) if asked else FLINK_DEFAULT_SESSION_TIMEOUT_MS
-        tick = int(self.zoo_cfg["tickTime"])
-        return min(max(requested, 2 * tick), 20 * tick)
+        """The ZooKeeper session timeout Flink gets (``session_timeout_ms``)."""
+        return session_timeout_ms(self.config, self.zoo_cfg)
 
     @property
     def tick_ms(self) -> int:
@@ -142,7 +164,7 @@ class HaCluster:
         informations = [self.leader_information(c) for c in LEADER_COMPONENTS]
         if None in informations or len({i[1] for i in informations if i}) != 1:
             return None
-        ips = {m[1] for i in informations if i and (m := re.search(r"(?:@|//)([\d.]+):", i[0]))}
+        ips = {ip for i in informations if i and (ip := leader_ip(i[0]))}
         if len(ips) != 1:
             return None
         (ip,) = ips
@@ -164,9 +186,8 @@ class HaCluster:
         return self.cluster.rest(method, path, pod=leader, **kwargs)
 
     def checkpoints_on_storage(self, job_id: str) -> list[int]:
-        """Ids of the checkpoints complete on the HA volume (chk-N with its _metadata)."""
-        directory = self.storage / "checkpoints" / job_id
-        return sorted(int(d.name[4:]) for d in directory.glob("chk-*") if (d / "_metadata").exists())
+        """Ids of the checkpoints complete on the HA volume."""
+        return completed_checkpoints_in(self.storage / "checkpoints", job_id)
 
     def wait_until_ready(self, timeout: float = 120) -> Pod:
         """ZooKeeper has a quorum, every JobManager takes part in the election, a leader is

@@ -25,11 +25,13 @@ from pathlib import Path
 from tests.support.cluster_dns import ClusterDns
 from tests.support.control_plane import HTTPS_PORT
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.node.images import FLINK_ENTRYPOINT, ImageCatalog, shell_image
+from tests.support.node.images import FLINK_ENTRYPOINT, ImageCatalog, shell_image, zookeeper_layer
 from tests.support.node.pods import PodWorker, Runtime
 from tests.support.node.registration import LEASE_NAMESPACE, NodeSpec, conditions, lease, node_object
 from tests.support.node.sandbox import skeleton
 from tests.support.node_network import NodeNetwork
+from tests.support.pods.errors import ClusterError
+from tests.support.pods.zookeeper import ZooKeeperInstall
 
 HEARTBEAT_SECONDS = 5.0
 SYNC_SECONDS = 0.5
@@ -146,11 +148,16 @@ class NodeAgent:
 
 
 def catalog(folder: Path, flink_homes: dict[str, Path], java_home: Path) -> ImageCatalog:
-    """The images of this machine, with the Flink entrypoint written into ``folder``."""
+    """The images of this machine, with the Flink entrypoint and the ZooKeeper layer (when
+    Debian's ZooKeeper is installed) written into ``folder``."""
     entrypoint = folder / "docker-entrypoint.sh"
     entrypoint.write_text(FLINK_ENTRYPOINT)
     entrypoint.chmod(0o755)
     images = ImageCatalog(flink_homes=flink_homes, java_home=java_home, entrypoint=entrypoint)
+    try:
+        images.zookeeper = zookeeper_layer(folder / "zookeeper", ZooKeeperInstall.find())
+    except ClusterError as missing:
+        images.missing_zookeeper = str(missing)
     images.add(shell_image())
     return images
 

@@ -11,7 +11,8 @@ explicit and small (``ImageCatalog``):
   entrypoint of this project's (``FLINK_ENTRYPOINT``) that starts what the official one starts
   for the commands the library uses;
 - a user's job image: a Flink image plus files the test adds (its job jar);
-- ``zookeeper:<version>``: Debian's ZooKeeper (see ``zookeeper_image``);
+- ``zookeeper:<version>``: Debian's ZooKeeper server (``ZooKeeperInstall``) behind the
+  official image's paths and env (see ``zookeeper_image``);
 - ``curlimages/curl:<version>``: the host's curl (the image's user, 100, as the image runs);
 - ``SHELL_IMAGE``: the host's Debian userland alone (bash, coreutils, curl, python3), for the
   agent's own tests.
@@ -21,10 +22,13 @@ Anything else is refused when a pod names it, as a runtime refuses an image it c
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from tests.support.pods.zookeeper import ZOOKEEPER_DEFAULT_HEAP_MB, ZooKeeperInstall
 
 FLINK_HOME = "/opt/flink"
 JAVA_HOME = "/opt/java/openjdk"
@@ -83,6 +87,24 @@ FLINK_REFERENCE = re.compile(
 SHELL_IMAGE = "pulumi-flink.test/shell:1"
 CURL_REFERENCE = re.compile(r"^(?:docker\.io/)?curlimages/curl:[0-9.]+$")
 CURL_USER = 100
+ZOOKEEPER_REFERENCE = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?zookeeper:(?P<version>(?P<minor>\d+\.\d+)\.\d+)$")
+ZOOKEEPER_CONF_DIR = "/conf"
+ZOOKEEPER_VOLUMES = {"ZOO_DATA_DIR": "/data", "ZOO_DATA_LOG_DIR": "/datalog", "ZOO_LOG_DIR": "/logs"}
+"""The official image's ``VOLUME``s, owned by its ``zookeeper`` user, and the env naming them."""
+ZOOKEEPER_USER = 1000
+"""The image's ``zookeeper`` user and group, which its entrypoint steps down to."""
+ZOOKEEPER_ENV_SCRIPT = """\
+# zkEnv.sh of the test's zookeeper image, which zkServer.sh (Debian's, linked beside it)
+# sources: what the distribution's own zkEnv.sh gives zkServer.sh, with Debian's jars.
+ZOOCFGDIR="${{ZOOCFGDIR:-{conf}}}"
+ZOOCFG="$ZOOCFGDIR/${{ZOOCFG:-zoo.cfg}}"
+ZOO_LOG_DIR="${{ZOO_LOG_DIR:-$ZOOBINDIR/../logs}}"
+JAVA="$JAVA_HOME/bin/java"
+CLASSPATH="$ZOOCFGDIR:{classpath}"
+export SERVER_JVMFLAGS="-Xmx${{ZK_SERVER_HEAP:-{heap}}}m $SERVER_JVMFLAGS"
+export CLIENT_JVMFLAGS="-Xmx${{ZK_CLIENT_HEAP:-256}}m $CLIENT_JVMFLAGS"
+"""
 
 
 def shell_image() -> Image:
@@ -109,6 +131,80 @@ def flink_image(reference: str, home: Path, java_home: Path, entrypoint: Path) -
     )
 
 
+def zookeeper_distribution(version: str) -> str:
+    """The official image's distribution folder (its ``WORKDIR``, whose ``bin`` is on its PATH)."""
+    return f"/apache-zookeeper-{version}-bin"
+
+
+@dataclass(frozen=True)
+class ZooKeeperLayer:
+    """Debian's ZooKeeper and the image layer made for it: ``bin/zkServer.sh`` (a link to
+    Debian's), ``bin/zkEnv.sh`` (``ZOOKEEPER_ENV_SCRIPT``), and the image's empty volumes."""
+
+    install: ZooKeeperInstall
+    directory: Path
+
+    @property
+    def distribution(self) -> Path:
+        return self.directory / "distribution"
+
+    def volume(self, path: str) -> Path:
+        return self.directory / path.strip("/")
+
+
+def zookeeper_layer(directory: Path, install: ZooKeeperInstall) -> ZooKeeperLayer:
+    """Write the layer into ``directory`` (once per agent). zkServer.sh finds zkEnv.sh beside
+    the path it was started by, so Debian's script, linked here, sources this layer's."""
+    layer = ZooKeeperLayer(install, directory)
+    bin_dir = layer.distribution / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "zkServer.sh").symlink_to(install.server_script)
+    (bin_dir / "zkEnv.sh").write_text(ZOOKEEPER_ENV_SCRIPT.format(
+        conf=ZOOKEEPER_CONF_DIR, classpath=install.classpath, heap=ZOOKEEPER_DEFAULT_HEAP_MB))
+    for path in ZOOKEEPER_VOLUMES.values():
+        layer.volume(path).mkdir()
+        os.chown(layer.volume(path), ZOOKEEPER_USER, ZOOKEEPER_USER)
+    return layer
+
+
+def zookeeper_image(reference: str, version: str, layer: ZooKeeperLayer, java_home: Path) -> Image:
+    """The official ``zookeeper`` image as far as a rendered pod uses it: its distribution
+    folder with ``zkServer.sh`` on the PATH, ``ZOOCFGDIR=/conf``, its JRE at ``JAVA_HOME``,
+    its volumes, its default command.
+
+    What differs: the server is Debian's ZooKeeper of the same minor release, on the host's
+    JDK 17, logging through slf4j-simple (INFO to the console) where the image uses logback
+    (a ``logback.xml`` in ``/conf`` is not read); ``zkEnv.sh`` is this layer's
+    (``ZOOKEEPER_ENV_SCRIPT``: the same variables, ``-Xmx${ZK_SERVER_HEAP:-1000}m`` among them).
+    The image's entrypoint (it writes ``/conf/zoo.cfg`` from ``ZOO_*`` variables when there
+    is none, and steps down from root to ``zookeeper`` with gosu) is not emulated: the image
+    runs its command as root, as the image would without the entrypoint (it has no ``USER``);
+    the library's pods replace the entrypoint with their command and run as 1000 by their
+    securityContext. The volumes ``/data``, ``/datalog``, ``/logs`` are empty folders of the
+    layer, read-only under a read-only root, where a runtime mounts writable anonymous volumes
+    (nothing writes them when the pod mounts its own at /data and logs to the console)."""
+    distribution = zookeeper_distribution(version)
+    return Image(
+        reference=reference,
+        cmd=("zkServer.sh", "start-foreground"),
+        env={
+            "JAVA_HOME": JAVA_HOME,
+            "PATH": f"{JAVA_HOME}/bin:{SYSTEM_PATH}:{distribution}/bin",
+            "ZOOCFGDIR": ZOOKEEPER_CONF_DIR,
+            "ZOO_CONF_DIR": ZOOKEEPER_CONF_DIR,
+            **ZOOKEEPER_VOLUMES,
+            "LANG": "C.UTF-8",
+        },
+        working_dir=distribution,
+        user=0,
+        directories={
+            JAVA_HOME: java_home,
+            distribution: layer.distribution,
+            **{path: layer.volume(path) for path in ZOOKEEPER_VOLUMES.values()},
+        },
+    )
+
+
 @dataclass
 class ImageCatalog:
     """The images this machine has: Flink by version, plus images the tests add."""
@@ -118,6 +214,10 @@ class ImageCatalog:
     java_home: Path
     entrypoint: Path
     """The file holding ``FLINK_ENTRYPOINT``, readable by every pod's user."""
+    zookeeper: ZooKeeperLayer | None = None
+    """Debian's ZooKeeper and its layer, if this machine has it (``zookeeper_layer``)."""
+    missing_zookeeper: str = ""
+    """Why there is no ZooKeeper layer, for the pod that names a ``zookeeper:`` image."""
     extra: dict[str, Image] = field(default_factory=dict)
 
     def flink(self, reference: str) -> Image:
@@ -125,6 +225,17 @@ class ImageCatalog:
         if match is None or match["version"] not in self.flink_homes:
             raise ImageError(f"no Flink distribution for {reference!r} (have {sorted(self.flink_homes)})")
         return flink_image(reference, self.flink_homes[match["version"]], self.java_home, self.entrypoint)
+
+    def zookeeper_image(self, reference: str) -> Image:
+        match = ZOOKEEPER_REFERENCE.match(reference)
+        assert match is not None
+        if self.zookeeper is None:
+            raise ImageError(f"no ZooKeeper for {reference!r}: {self.missing_zookeeper}")
+        have = self.zookeeper.install.version
+        if have.rsplit(".", 1)[0] != match["minor"]:
+            raise ImageError(f"{reference!r}: this machine has ZooKeeper {have}, of another minor "
+                             "release (which may read the configuration differently)")
+        return zookeeper_image(reference, match["version"], self.zookeeper, self.java_home)
 
     def add_job_image(self, reference: str, flink_reference: str, files: Mapping[str, Path]) -> None:
         """A user's image built ``FROM flink:...`` that adds ``files`` (its job jar)."""
@@ -137,6 +248,8 @@ class ImageCatalog:
     def resolve(self, reference: str) -> Image:
         if reference in self.extra:
             return self.extra[reference]
+        if ZOOKEEPER_REFERENCE.match(reference):
+            return self.zookeeper_image(reference)
         if CURL_REFERENCE.match(reference):
             return Image(reference=reference, entrypoint=("curl",), env={"PATH": SYSTEM_PATH},
                          working_dir="/", user=CURL_USER)

@@ -18,7 +18,8 @@ filesystem and ``chroot``s into it:
 - the pod's ``/etc/hosts``, ``/etc/resolv.conf`` and ``/etc/hostname`` over the host's;
 - the volumes at their mount paths, read-only where the mount is;
 - with ``readOnlyRootFilesystem``, the root and the image's directories remounted read-only
-  last, so only the volumes stay writable.
+  last, so only the volumes stay writable (an image directory a volume hides, such as the
+  ``zookeeper`` image's ``/data`` under a claim, is left alone: it is not visible).
 
 The process starts as the securityContext says (``launcher``): ``setpriv`` sets the user,
 group and supplementary groups (``fsGroup``, ``supplementalGroups``), clears the inheritable
@@ -139,6 +140,12 @@ class PodFiles:
     hostname: str
 
 
+def _covered(path: str, mounts: Sequence[Mount]) -> bool:
+    """Whether a volume is mounted at ``path`` or above it: the image's directory there is
+    hidden, and a remount of that path would reach the volume instead."""
+    return any(PurePosixPath(path).is_relative_to(m.container_path) for m in mounts)
+
+
 def launch_script(
     folder: Path,
     skeleton_dir: Path,
@@ -168,7 +175,8 @@ def launch_script(
             f"mount -t overlay image-layer -o lowerdir={q(str(source))},"
             f"upperdir={q(str(layer / 'upper'))},workdir={q(str(layer / 'work'))} {q(target)}",
         ]
-        read_only_last.append(target)
+        if not _covered(path, mounts):
+            read_only_last.append(target)
     for path, source in sorted(image.files.items()):
         target = _inside(root, path)
         lines += [f"mkdir -p {q(str(PurePosixPath(target).parent))}", f"touch {q(target)}",
