@@ -93,3 +93,19 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:.0f}s\n{diagnostics()}")
         time.sleep(0.2)
+
+
+def rolled_out(api: KubernetesApi, namespace: str, name: str) -> bool:
+    """The Deployment's every replica updated and ready, at its latest generation."""
+    deployment = api.get("apps/v1", "Deployment", name, namespace).body
+    status = deployment.get("status", {})
+    wanted = deployment["spec"]["replicas"]
+    return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
+                and status.get("observedGeneration") == deployment["metadata"]["generation"])
+
+
+def pods_of(api: KubernetesApi, namespace: str, component: str) -> list[dict[str, Any]]:
+    """The pods of a component (``app.kubernetes.io/component``) that are not being deleted."""
+    answer = api.request("GET", f"/api/v1/namespaces/{namespace}/pods",
+                         params={"labelSelector": f"app.kubernetes.io/component={component}"})
+    return [p for p in answer.body["items"] if not p["metadata"].get("deletionTimestamp")]
