@@ -12,6 +12,8 @@ node, whose traffic the engine lets through (as it does a kubelet's probes): wha
 
 from __future__ import annotations
 
+import functools
+import subprocess
 import sys
 import time
 from typing import Any
@@ -71,17 +73,23 @@ def connect(address: PodAddress, ip: str, port: int) -> str:
     """``connected``, ``refused`` (no answer within CONNECT_SECONDS: dropped), or ``failed ...``,
     for a TCP connection from the pod at ``address``."""
     argv = pod_command(address, [sys.executable, "-c", CONNECT, ip, str(port), str(CONNECT_SECONDS)])
-    import subprocess
     return subprocess.run(argv, capture_output=True, text=True, timeout=CONNECT_SECONDS + 10,
                           check=True).stdout.strip()
 
 
 def get_from(address: PodAddress, url: str) -> str:
-    import subprocess
     result = subprocess.run(pod_command(address, [sys.executable, "-c", GET, url]), capture_output=True,
                             text=True, timeout=20, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def address_of(agent: NodeAgent, namespace: str, name: str) -> PodAddress | None:
+    """The pod's network once the agent has given it one."""
+    try:
+        return agent.worker(namespace, name).address
+    except KeyError:
+        return None
 
 
 def verdicts_to(engine: PolicyEngine, ip: str, port: int, source_ip: str | None = None) -> list[Verdict]:
@@ -102,7 +110,7 @@ def test_the_dev_stack_s_policies_admit_its_cluster_and_refuse_a_stranger(
         answer = api.apply(stranger_pod(namespace))
         assert answer.ok, answer.message
         for deployment in (f"{name}-jobmanager", f"{name}-taskmanager"):
-            wait_for(f"{deployment} rolled out", lambda d=deployment: rolled_out(api, namespace, d),
+            wait_for(f"{deployment} rolled out", functools.partial(rolled_out, api, namespace, deployment),
                      ROLLOUT_SECONDS, explain)
         (jobmanager,) = pods_of(api, namespace, "jobmanager")
         jobmanager_ip = jobmanager["status"]["podIP"]
@@ -110,8 +118,8 @@ def test_the_dev_stack_s_policies_admit_its_cluster_and_refuse_a_stranger(
 
         # The TaskManagers registered over RPC, each connection admitted by the engine.
         rest = FlinkRest(f"http://{jobmanager_ip}:{ports.rest}", explain)
-        rest.wait(f"{replicas} TaskManagers", lambda: rest.call("GET", "/overview")["taskmanagers"] == replicas,
-                  ROLLOUT_SECONDS)
+        rest.wait(f"{replicas} TaskManagers",
+                  lambda: rest.call("GET", "/overview")["taskmanagers"] == replicas, ROLLOUT_SECONDS)
         taskmanagers = pods_of(api, namespace, "taskmanager")
         for pod in taskmanagers:
             pod_ip = pod["status"]["podIP"]
@@ -119,15 +127,13 @@ def test_the_dev_stack_s_policies_admit_its_cluster_and_refuse_a_stranger(
             assert seen == {"accept"}, f"{pod['metadata']['name']}: {seen}"
 
         # A pod of the cluster reaches the JobManager's RPC and REST ports.
-        member = node_agent.worker(namespace, taskmanagers[0]["metadata"]["name"]).address
+        member = address_of(node_agent, namespace, taskmanagers[0]["metadata"]["name"])
         assert member is not None
         assert connect(member, jobmanager_ip, ports.rpc) == "connected"
         assert f'"taskmanagers":{replicas}' in get_from(member, f"http://{jobmanager_ip}:{ports.rest}/overview")
 
         # A stranger in the same namespace does not: the engine drops its first packet.
-        stranger = wait_for("the stranger's network",
-                            lambda: getattr(node_agent.worker(namespace, STRANGER), "address", None)
-                            if any(w.name == STRANGER for w in node_agent.workers.values()) else None,
+        stranger = wait_for("the stranger's network", lambda: address_of(node_agent, namespace, STRANGER),
                             ROLLOUT_SECONDS, explain)
         for port in (ports.rpc, ports.rest):
             assert connect(stranger, jobmanager_ip, port) == "refused", port

@@ -6,6 +6,7 @@ the slot count."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -39,7 +40,7 @@ def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
     started = time.monotonic()
     with apply_all(api, stack_objects("dev")):
         for deployment in (f"{name}-jobmanager", f"{name}-taskmanager"):
-            wait_for(f"{deployment} rolled out", lambda d=deployment: rolled_out(api, namespace, d),
+            wait_for(f"{deployment} rolled out", functools.partial(rolled_out, api, namespace, deployment),
                      ROLLOUT_SECONDS, explain)
         rolled = time.monotonic() - started
         for pod in pods_of(api, namespace, "jobmanager") + pods_of(api, namespace, "taskmanager"):

@@ -262,7 +262,8 @@ class NodeNetwork:
             ip(*node, "link", "set", self.bridge, "addrgenmode", "none")
             ip(*node, "address", "add", f"{self.node_address}/{block.prefixlen}", "dev", self.bridge)
             ip(*node, "link", "set", self.bridge, "up")
-            ip("link", "add", self.gateway_link, "type", "veth", "peer", "name", GATEWAY_PORT, "netns", self.netns)
+            peer = ("peer", "name", GATEWAY_PORT, "netns", self.netns)
+            ip("link", "add", self.gateway_link, "type", "veth", *peer)
             self._gateway_created = True
             ip("link", "set", self.gateway_link, "addrgenmode", "none")
             ip(*node, "link", "set", GATEWAY_PORT, "addrgenmode", "none")

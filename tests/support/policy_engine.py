@@ -222,8 +222,8 @@ class PolicyEngine:
         env = {"PATH": os.environ["PATH"], "KUBERNETES_SERVICE_HOST": self.network.gateway,
                "KUBERNETES_SERVICE_PORT": str(HTTPS_PORT)}
         with self.log_path.open("wb") as sink:
-            self.process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env=env, start_new_session=True)
+            self.process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         # It opens its queue once its caches have synced: from then on its verdicts read them.
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while QUEUE not in self.queues():
