@@ -6,8 +6,11 @@
 #   - Debian's etcd-server and zookeeper (the rendered etcd members and ZooKeeper servers
 #     are started with them), when missing;
 #   - a C compiler (gcc) for the test harness's pod-network library, when missing;
+#   - Debian's iptables (its iptables-legacy diverts the node network's new connections to
+#     the NetworkPolicy engine's queue, tests/support/policy_engine.py), when missing;
 #   - the Flink distributions the real-Flink tests run (scripts/flink_dist.py, into .cache/flink);
-#   - the test control plane, built from Go modules (scripts/setup-kubernetes.sh).
+#   - the test control plane, built from Go modules (scripts/setup-kubernetes.sh);
+#   - the NetworkPolicy engine, built from its Go module (scripts/setup-network-policies.sh).
 # Idempotent and quiet when everything is already in place.
 # FLINK_DIST_FROM=DIR takes the Flink archives from DIR instead of PyPI (development only).
 set -euo pipefail
@@ -52,6 +55,7 @@ command -v etcd >/dev/null || missing+=(etcd-server)
 # A C compiler builds the harness's pod-network preload library (tests/support/pods/pod_network.py).
 command -v cc >/dev/null || missing+=(gcc libc6-dev)
 [ -x /usr/share/zookeeper/bin/zkServer.sh ] || missing+=(zookeeper)
+command -v iptables-legacy >/dev/null || missing+=(iptables)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup-test: installing ${missing[*]}" >&2
     apt_install "${missing[@]}"
@@ -85,3 +89,8 @@ fi
 # etcd), built from the Go module proxy once per version into ~/.cache/pulumi-flink/kubernetes
 # (scripts/setup-kubernetes.sh; several minutes the first time on a machine, then nothing).
 bash scripts/setup-kubernetes.sh >/dev/null
+
+# The NetworkPolicy engine of tests/kubernetes/test_network_policies.py (kube-network-policies),
+# built once per version into ~/.cache/pulumi-flink/network-policies (about 5 minutes the first
+# time on a machine, then nothing).
+bash scripts/setup-network-policies.sh >/dev/null

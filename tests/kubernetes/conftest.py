@@ -1,9 +1,12 @@
 """One node network, one real control plane on its gateway, and cluster DNS beside it, for the
-whole session (tests/support/node_network.py, control_plane.py, cluster_dns.py)."""
+whole session (tests/support/node_network.py, control_plane.py, cluster_dns.py); a node agent
+per module; a NetworkPolicy engine on the node network for a test that asks for one
+(tests/support/policy_engine.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from tests.support.cluster_dns import ClusterDns
 from tests.support.control_plane import ControlPlane, running
 from tests.support.node.agent import NodeAgent, running_agent
 from tests.support.node.registration import NodeSpec
+from tests.support.policy_engine import PolicyEngine, enforcing
 from tests.support.toolchain import find_java, flink_home, flink_versions
 
 
@@ -56,3 +60,15 @@ def node_agent(
     java_home = find_java().home
     with running_agent(control_plane.api, node_network, cluster_dns, AGENT_NODES, homes, java_home) as agent:
         yield agent
+
+
+@pytest.fixture
+def policy_engine(
+    control_plane: ControlPlane, node_network: networks.NodeNetwork, tmp_path: Path
+) -> Iterator[PolicyEngine]:
+    """kube-network-policies enforcing on the node network until the test ends (or until it
+    calls ``stop``)."""
+    assert control_plane.api is not None
+    folder = tmp_path / "policy-engine"
+    with enforcing(control_plane.api, control_plane.ca.certificate, node_network, folder) as engine:
+        yield engine

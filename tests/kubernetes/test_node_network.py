@@ -77,7 +77,7 @@ def test_pods_on_two_nodes_reach_each_other_by_ip(
     try:
         assert server.stdout is not None
         port = server.stdout.readline().strip()
-        # The server sees the first pod's own address: routed on the bridge, not through the host.
+        # The server sees the first pod's own address: switched by the bridge, not routed.
         assert in_pod(first, CONNECT, second.ip, port) == f"answer {first.ip} hello"
         assert in_pod(second, CONNECT, second.ip, port) == f"answer {second.ip} hello"
     finally:
@@ -136,11 +136,17 @@ def test_addresses_tell_the_node_and_come_back_late(node_network: NodeNetwork) -
     assert "test-node-network/again" not in node_network.attached()
 
 
+def link_names(*netns: str) -> list[str]:
+    """The links of the root namespace, or of the namespace given."""
+    command = ["ip", *(("-n", *netns) if netns else ()), "-j", "link", "show"]
+    links = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return [link["ifname"] for link in json.loads(links)]
+
+
 def names_of(tag: str) -> list[str]:
-    """The namespaces and links named ``<tag>-...`` that exist now."""
+    """The namespaces and root-namespace links named ``<tag>-...`` that exist now."""
     netns = subprocess.run(["ip", "-j", "netns", "list"], capture_output=True, text=True, check=True).stdout
-    links = subprocess.run(["ip", "-j", "link", "show"], capture_output=True, text=True, check=True).stdout
-    names = [n["name"] for n in json.loads(netns or "[]")] + [n["ifname"] for n in json.loads(links)]
+    names = [n["name"] for n in json.loads(netns or "[]")] + link_names()
     return [name for name in names if name.startswith(f"{tag}-")]
 
 
@@ -149,8 +155,11 @@ def test_a_second_network_gets_its_own_block_and_leaves_nothing(node_network: No
     with networks.node_network(tag) as other:
         attached = [other.attach(f"other/{n}") for n in range(4)]
         assert not ipaddress.ip_network(other.cidr).overlaps(ipaddress.ip_network(node_network.cidr))
-        assert sorted(names_of(tag)) == sorted([other.bridge, *(a.netns for a in attached),
-                                                *(a.veth for a in attached)])
+        expected = [other.netns, other.gateway_link, *(a.netns for a in attached)]
+        assert sorted(names_of(tag)) == sorted(expected)
+        # The bridge and the pods' veths live in the node namespace, not the host's.
+        assert sorted(name for name in link_names(other.netns) if name.startswith(f"{tag}-")) == sorted(
+            [other.bridge, *(a.veth for a in attached)])
     assert names_of(tag) == []
     routes = subprocess.run(["ip", "-4", "route", "show", other.cidr], capture_output=True, text=True,
                             check=True).stdout

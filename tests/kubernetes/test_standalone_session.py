@@ -6,9 +6,9 @@ the slot count."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -16,8 +16,7 @@ from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import parse_stack_config
 from tests.support.cluster_dns import ClusterDns
 from tests.support.flink_rest import FlinkRest
-from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, rolled_out, stack_objects, wait_for
+from tests.support.kubernetes_cluster import apply_all, pods_of, rolled_out, stack_objects, wait_for
 from tests.support.node.agent import NodeAgent
 from tests.support.paths import ROOT
 from tests.support.toolchain import JavaBuild, flink_versions
@@ -26,12 +25,6 @@ pytestmark = pytest.mark.kubernetes
 
 ROLLOUT_SECONDS = 180.0
 CHECKPOINT_INTERVAL_MS = 1000
-
-
-def pods_of(api: KubernetesApi, namespace: str, component: str) -> list[dict[str, Any]]:
-    answer = api.request("GET", f"/api/v1/namespaces/{namespace}/pods",
-                         params={"labelSelector": f"app.kubernetes.io/component={component}"})
-    return [p for p in answer.body["items"] if not p["metadata"].get("deletionTimestamp")]
 
 
 def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
@@ -47,7 +40,7 @@ def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
     started = time.monotonic()
     with apply_all(api, stack_objects("dev")):
         for deployment in (f"{name}-jobmanager", f"{name}-taskmanager"):
-            wait_for(f"{deployment} rolled out", lambda d=deployment: rolled_out(api, namespace, d),
+            wait_for(f"{deployment} rolled out", functools.partial(rolled_out, api, namespace, deployment),
                      ROLLOUT_SECONDS, explain)
         rolled = time.monotonic() - started
         for pod in pods_of(api, namespace, "jobmanager") + pods_of(api, namespace, "taskmanager"):

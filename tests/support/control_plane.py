@@ -89,14 +89,20 @@ HTTPS_PORT = 443
 """The API server's port on a node network: the ``kubernetes`` Service's port and target port."""
 
 
-def binaries() -> Path:
-    """The folder of the built binaries (builds them the first time on this machine)."""
+def built_by(script: str) -> Path:
+    """The folder of binaries that ``scripts/<script>`` builds (the first time on this machine)
+    and prints."""
     result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "setup-kubernetes.sh")], capture_output=True, text=True, check=False
+        ["bash", str(ROOT / "scripts" / script)], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        raise RuntimeError(f"scripts/setup-kubernetes.sh failed:\n{result.stderr[-4000:]}")
+        raise RuntimeError(f"scripts/{script} failed:\n{result.stderr[-4000:]}")
     return Path(result.stdout.strip().splitlines()[-1])
+
+
+def binaries() -> Path:
+    """The folder of the control plane's binaries."""
+    return built_by("setup-kubernetes.sh")
 
 
 def free_port() -> int:

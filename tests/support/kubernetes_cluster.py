@@ -110,3 +110,10 @@ def rolled_out(api: KubernetesApi, namespace: str, name: str) -> bool:
     wanted = deployment["spec"]["replicas"]
     return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
                 and status.get("observedGeneration") == deployment["metadata"]["generation"])
+
+
+def pods_of(api: KubernetesApi, namespace: str, component: str) -> list[dict[str, Any]]:
+    """The pods of a component (``app.kubernetes.io/component``) that are not being deleted."""
+    answer = api.request("GET", f"/api/v1/namespaces/{namespace}/pods",
+                         params={"labelSelector": f"app.kubernetes.io/component={component}"})
+    return [p for p in answer.body["items"] if not p["metadata"].get("deletionTimestamp")]

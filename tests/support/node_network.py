@@ -1,10 +1,21 @@
-"""Routable pod addresses for the test node agent: one Linux bridge, a network namespace per pod.
+"""Routable pod addresses for the test node agent: a node namespace with a Linux bridge, a
+network namespace per pod.
 
-A session's ``NodeNetwork`` is a bridge in the host's root network namespace holding the first
-address of a private /16 (the gateway). Each attached pod gets a namespace of its own, a veth
-pair (the host end on the bridge, the other end ``eth0`` in the pod) and the next address of
-its Node's /24 (``pod_cidr``): pods reach each other and the gateway, where the host-side
-servers listen (the API server, cluster DNS).
+A session's ``NodeNetwork`` is a private /16 laid out as one node's network: a network
+namespace of its own (``netns``, the node's) holds a Linux bridge, and the host's root
+namespace reaches it through one veth pair whose host end (``<tag>-gw``) holds the first
+address of the /16 (the gateway) and whose other end is a port of the bridge; the bridge
+holds the second (``node_address``: the node's own, for its daemons). Each attached
+pod gets a namespace of its own, a veth pair (one end a port of the bridge in the node
+namespace, the other ``eth0`` in the pod) and the next address of its Node's /24
+(``pod_cidr``): pods reach each other and the gateway, where the host-side servers listen
+(the API server, cluster DNS).
+
+Why a node namespace rather than a bridge in the root one: every packet between pods, and
+between a pod and the gateway, crosses the bridge, so a packet filter of the node namespace
+sees it (bridged IPv4 traffic goes through that namespace's ``FORWARD`` hook, as
+``br_netfilter`` makes it on a node): a NetworkPolicy engine enforces there
+(tests/support/policy_engine.py) with rules of the test's own namespace, never the host's.
 
 What differs from a cluster's pod network, and why:
 
@@ -13,8 +24,8 @@ What differs from a cluster's pod network, and why:
   with "network unreachable" before any packet is built). A cluster's pods have a default route
   and reach the world through NAT.
 - Every Node's pods share the one bridge: a pod's IP tells its Node (its /24) but traffic
-  between Nodes crosses no routes, and the host forwards nothing (``ip_forward`` stays as it
-  is, as does every other sysctl of the host).
+  between Nodes crosses no routes, and nothing is forwarded at layer 3 (``ip_forward`` stays
+  as it is in every namespace, as does every other sysctl of the host).
 - IPv4 only: no interface of the network gets an IPv6 address (``addrgenmode none``), so the
   network sends nothing on its own (no router solicitations, no duplicate address detection).
 - Service ClusterIPs are not routed (no kube-proxy): names resolve to pods' IPs instead
@@ -23,11 +34,13 @@ What differs from a cluster's pod network, and why:
 The /16 is the first of 10.200.0.0/16 .. 10.250.0.0/16 that no route, address or nameserver
 of the host overlaps, claimed by an abstract Unix socket named after it (bound until ``stop``
 or the process's end; a second session cannot bind the same name), so concurrent sessions on
-one machine get different blocks. Everything is created and removed by its own name: the
-bridge ``<tag>-br``, and for pod number ``n`` the namespace and host-side veth ``<tag>-<n>``.
+one machine get different blocks. Everything is created and removed by its own name: the node
+namespace ``<tag>-node`` (the bridge ``<tag>-br`` and the ports inside it), the gateway's veth
+``<tag>-gw``, and for pod number ``n`` the namespace and node-side veth ``<tag>-<n>``.
 
 ``pod_command`` runs a process in a pod's namespace, optionally with a resolv.conf of its own
-bind-mounted over /etc/resolv.conf in a private mount namespace (the host's files untouched).
+bind-mounted over /etc/resolv.conf in a private mount namespace (the host's files untouched);
+``node_command`` runs one in the node namespace.
 """
 
 from __future__ import annotations
@@ -52,6 +65,8 @@ TAG = re.compile(r"[a-z][a-z0-9]{0,8}")
 """A tag leaves room for ``-<n>`` in the 15 characters of an interface name."""
 INTERFACE_NAME_LIMIT = 15
 POD_INTERFACE = "eth0"
+GATEWAY_PORT = "gateway"
+"""The bridge port, in the node namespace, whose peer in the root namespace holds the gateway."""
 NODE_SUBNET_PREFIX = 24
 RESOLV_CONF = Path("/etc/resolv.conf")
 _NOT_FOUND = ("Cannot find device", "No such file or directory", "does not exist")
@@ -63,7 +78,8 @@ class NetworkError(RuntimeError):
 
 @dataclass(frozen=True)
 class PodAddress:
-    """Where a pod lives: its network namespace, its IP, and the host end of its veth."""
+    """Where a pod lives: its network namespace, its IP, and the node end of its veth (a port
+    of the bridge, in the node namespace)."""
 
     netns: str
     ip: str
@@ -145,8 +161,9 @@ def node_subnet(block: ipaddress.IPv4Network, index: int) -> ipaddress.IPv4Netwo
 
 
 def bridge_mac(block: ipaddress.IPv4Network) -> str:
-    """A fixed, locally administered MAC for the bridge: without one, the bridge takes its
-    lowest port's MAC and changes it as pods come and go, under their ARP caches."""
+    """A fixed, locally administered MAC for the bridge (it holds the node's address): without
+    one, the bridge takes its lowest port's MAC and changes it as pods come and go, under the
+    ARP caches of its peers."""
     second, third = block.network_address.packed[1:3]
     return f"02:70:66:00:{second:02x}:{third:02x}"
 
@@ -162,8 +179,14 @@ def pod_command(address: PodAddress, argv: Sequence[str], resolv_conf: Path | No
     return [*command, "unshare", "-m", "sh", "-c", script, str(resolv_conf), *argv]
 
 
+def node_command(network: NodeNetwork, argv: Sequence[str]) -> list[str]:
+    """``argv`` run in the node namespace (where the bridge is: what a node's packet filter sees)."""
+    return ["ip", "netns", "exec", network.netns, *argv]
+
+
 class NodeNetwork:
-    """The session's bridge and its pods' namespaces; ``start``, ``attach``, ``detach``, ``stop``.
+    """The session's node namespace, gateway and pods' namespaces; ``start``, ``attach``,
+    ``detach``, ``stop``.
 
     Safe to use from several threads (the agent starts pods concurrently)."""
 
@@ -173,7 +196,8 @@ class NodeNetwork:
         self.tag = tag
         self._block: ipaddress.IPv4Network | None = None
         self._claim: socket.socket | None = None
-        self._bridge_created = False
+        self._netns_created = False
+        self._gateway_created = False
         self._attached: dict[str, PodAddress] = {}
         self._given: dict[int, set[ipaddress.IPv4Address]] = {}
         self._cursor: dict[int, int] = {}
@@ -181,8 +205,19 @@ class NodeNetwork:
         self._lock = threading.Lock()
 
     @property
+    def netns(self) -> str:
+        """The node namespace: the bridge and the node ends of every veth."""
+        return f"{self.tag}-node"
+
+    @property
     def bridge(self) -> str:
+        """The bridge, in the node namespace."""
         return f"{self.tag}-br"
+
+    @property
+    def gateway_link(self) -> str:
+        """The veth in the root namespace that holds the gateway address."""
+        return f"{self.tag}-gw"
 
     @property
     def block(self) -> ipaddress.IPv4Network:
@@ -197,8 +232,14 @@ class NodeNetwork:
 
     @property
     def gateway(self) -> str:
-        """The bridge's address, the first of the /16, e.g. ``10.200.0.1``."""
+        """The root namespace's address on the network, the first of the /16, e.g. ``10.200.0.1``."""
         return str(self.block.network_address + 1)
+
+    @property
+    def node_address(self) -> str:
+        """The node namespace's own address, on the bridge: the second of the /16, e.g.
+        ``10.200.0.2`` (how a daemon of the node, such as a policy engine, reaches the gateway)."""
+        return str(self.block.network_address + 2)
 
     def pod_cidr(self, index: int) -> str:
         """Node number ``index``'s /24, for its ``spec.podCIDR``."""
@@ -212,12 +253,23 @@ class NodeNetwork:
         else:
             raise NetworkError(f"no free /16 among {CANDIDATE_BLOCKS[0]} .. {CANDIDATE_BLOCKS[-1]}")
         self._block, self._claim = block, claim
+        node = ("-n", self.netns)
         try:
-            ip("link", "add", self.bridge, "address", bridge_mac(block), "type", "bridge")
-            self._bridge_created = True
-            ip("link", "set", self.bridge, "addrgenmode", "none")
-            ip("address", "add", f"{self.gateway}/{block.prefixlen}", "dev", self.bridge)
-            ip("link", "set", self.bridge, "up")
+            ip("netns", "add", self.netns)
+            self._netns_created = True
+            ip(*node, "link", "set", "lo", "up")
+            ip(*node, "link", "add", self.bridge, "address", bridge_mac(block), "type", "bridge")
+            ip(*node, "link", "set", self.bridge, "addrgenmode", "none")
+            ip(*node, "address", "add", f"{self.node_address}/{block.prefixlen}", "dev", self.bridge)
+            ip(*node, "link", "set", self.bridge, "up")
+            peer = ("peer", "name", GATEWAY_PORT, "netns", self.netns)
+            ip("link", "add", self.gateway_link, "type", "veth", *peer)
+            self._gateway_created = True
+            ip("link", "set", self.gateway_link, "addrgenmode", "none")
+            ip(*node, "link", "set", GATEWAY_PORT, "addrgenmode", "none")
+            ip(*node, "link", "set", GATEWAY_PORT, "master", self.bridge, "up")
+            ip("address", "add", f"{self.gateway}/{block.prefixlen}", "dev", self.gateway_link)
+            ip("link", "set", self.gateway_link, "up")
         except NetworkError:
             self.stop()
             raise
@@ -237,7 +289,8 @@ class NodeNetwork:
         raise NetworkError(f"node {node_index}'s {node_subnet(self.block, node_index)} is full")
 
     def attach(self, pod_key: str, node_index: int = 0) -> PodAddress:
-        """A namespace for pod ``pod_key`` on Node ``node_index``, with ``eth0`` on the bridge."""
+        """A namespace for pod ``pod_key`` on Node ``node_index``, with ``eth0`` on the bridge
+        (its veth's other end a port of the bridge in the node namespace)."""
         with self._lock:
             if pod_key in self._attached:
                 raise ValueError(f"pod {pod_key} is already attached at {self._attached[pod_key]}")
@@ -254,9 +307,10 @@ class NodeNetwork:
             raise
         try:
             peer = ("peer", "name", POD_INTERFACE, "netns", address.netns)
-            ip("link", "add", address.veth, "type", "veth", *peer)
-            ip("link", "set", address.veth, "addrgenmode", "none")
-            ip("link", "set", address.veth, "master", self.bridge, "up")
+            node = ("-n", self.netns)
+            ip(*node, "link", "add", address.veth, "type", "veth", *peer)
+            ip(*node, "link", "set", address.veth, "addrgenmode", "none")
+            ip(*node, "link", "set", address.veth, "master", self.bridge, "up")
             inside = ("-n", address.netns)
             ip(*inside, "link", "set", POD_INTERFACE, "addrgenmode", "none")
             ip(*inside, "address", "add", f"{address.ip}/{self.block.prefixlen}", "dev", POD_INTERFACE)
@@ -278,7 +332,7 @@ class NodeNetwork:
     def detach(self, address: PodAddress) -> None:
         """Remove the pod's veth and namespace (its processes should be gone first: a namespace
         lives on while a process is in it); idempotent."""
-        _delete("link", "del", address.veth)
+        _delete("-n", self.netns, "link", "del", address.veth)
         _delete("netns", "del", address.netns)
         self._forget(address)
 
@@ -288,12 +342,16 @@ class NodeNetwork:
             return dict(self._attached)
 
     def stop(self) -> None:
-        """Detach every pod, delete the bridge, give the /16 back."""
+        """Detach every pod, delete the gateway's veth and the node namespace (the bridge and
+        whatever else is in it), give the /16 back."""
         for address in self.attached().values():
             self.detach(address)
-        if self._bridge_created:
-            _delete("link", "del", self.bridge)
-            self._bridge_created = False
+        if self._gateway_created:
+            _delete("link", "del", self.gateway_link)
+            self._gateway_created = False
+        if self._netns_created:
+            _delete("netns", "del", self.netns)
+            self._netns_created = False
         if self._claim is not None:
             self._claim.close()
             self._claim = None

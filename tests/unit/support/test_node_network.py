@@ -1,6 +1,6 @@
 """The node network's choices, without creating anything: which /16 is free of the host's
-routes, addresses and nameservers, each Node's /24, the bridge's fixed MAC, and the command
-that runs a process in a pod."""
+routes, addresses and nameservers, each Node's /24, the bridge's fixed MAC, and the commands
+that run a process in a pod and in the node namespace."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tests.support.node_network import (
     free_blocks,
     nameservers,
     networks_in_use,
+    node_command,
     node_subnet,
     pod_command,
 )
@@ -68,3 +69,8 @@ def test_a_pod_command_enters_the_namespace_and_mounts_resolv_conf_privately() -
 def test_a_tag_leaves_room_in_interface_names(tag: str) -> None:
     with pytest.raises(ValueError):
         NodeNetwork(tag)
+
+
+def test_a_node_command_enters_the_node_namespace() -> None:
+    network = NodeNetwork("pf1")
+    assert node_command(network, ["true"]) == ["ip", "netns", "exec", "pf1-node", "true"]
