@@ -102,7 +102,7 @@ def kubernetes_ha(agent: NodeAgent, job_jar: Path, kills: int, folder: Path) -> 
     deployment = jobmanager_of(objects)["metadata"]["name"]
     explain = agent.diagnostics(NAMESPACE)
     make_namespace(api, NAMESPACE)
-    with static_claim(api, NAMESPACE, CLAIM, folder / "ha-storage"), apply_all(api, objects):
+    with static_claim(api, NAMESPACE, CLAIM, folder / "ha-storage", ha.pod_security), apply_all(api, objects):
         wait_for("a leader", ha.leader_pod, TIMEOUT, explain)
         rest = ha.rest()
         rest.wait("the job running", lambda: rest.running(ha.job_id), TIMEOUT)

@@ -12,6 +12,7 @@ deleted at once: the Deployments bring new ones, and the job is recovered from H
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.support.control_plane import ControlPlane
-from tests.support.kubernetes_cluster import apply_all, make_namespace, wait_for
+from tests.support.kubernetes_cluster import apply_all, make_namespace, rolled_out, wait_for
 from tests.support.kubernetes_ha import CLAIM, LEASE_KEYS, NAMESPACE, kill_leader, prod_orders, static_claim
 from tests.support.node.agent import NodeAgent
 from tests.support.rbac_audit import account_events, denied, outside, used
@@ -50,10 +51,9 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
     explain = node_agent.diagnostics(NAMESPACE)
     since = control_plane.audit_position()
 
-    def both_ready() -> bool:
-        status = api.get("apps/v1", "Deployment", deployment, NAMESPACE).body["status"]
-        return bool(status.get("readyReplicas") == 2)
-    with static_claim(api, NAMESPACE, CLAIM, tmp_path / "ha-storage"), apply_all(api, objects):
+    both_ready = functools.partial(rolled_out, api, NAMESPACE, deployment)  # replicas: 2
+    storage = static_claim(api, NAMESPACE, CLAIM, tmp_path / "ha-storage", ha.pod_security)
+    with storage, apply_all(api, objects):
         wait_for("a leader", ha.leader_pod, STARTUP_SECONDS, lambda: f"{ha.describe()}\n{explain()}")
         rest = ha.rest()
         rest.wait("the job running", lambda: rest.running(ha.job_id), STARTUP_SECONDS)

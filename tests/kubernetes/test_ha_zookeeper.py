@@ -23,6 +23,7 @@ memory), its pods run by the node agent:
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import time
@@ -43,25 +44,12 @@ from tests.support.ha_cluster import (
     zookeeper_root,
 )
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, wait_for
+from tests.support.kubernetes_cluster import apply_all, is_ready, pods_of, rolled_out, wait_for
 from tests.support.node.agent import NodeAgent
+from tests.support.persistent_volumes import StaticVolume, claim, static_volumes
 from tests.support.pods.plans import flat_config
 from tests.support.toolchain import JavaBuild, flink_versions
-from tests.support.zookeeper_ha import (
-    Leader,
-    StaticVolume,
-    claim,
-    contenders,
-    evict,
-    is_ready,
-    leader,
-    monitor,
-    pods_of,
-    quorum,
-    rolled_out,
-    running_at,
-    static_volumes,
-)
+from tests.support.zookeeper_ha import Leader, contenders, evict, leader, monitor, quorum, running_at
 
 pytestmark = pytest.mark.kubernetes
 
@@ -159,7 +147,7 @@ def ha(node_agent: NodeAgent, tmp_path_factory: pytest.TempPathFactory) -> Itera
         workloads = [("StatefulSet", deployment.statefulset["metadata"]["name"])] + [
             ("Deployment", o["metadata"]["name"]) for o in objects if o["kind"] == "Deployment"]
         for kind, name in workloads:
-            wait_for(f"{kind} {name} rolled out", lambda k=kind, n=name: rolled_out(api, k, NAMESPACE, n),
+            wait_for(f"{kind} {name} rolled out", functools.partial(rolled_out, api, NAMESPACE, name, kind),
                      STARTUP_SECONDS, explain)
         wait_for("a Flink leader in ZooKeeper", lambda: deployment.leader(api), STARTUP_SECONDS, explain)
         print(f"\nZooKeeper-HA cluster ready {time.monotonic() - started:.1f}s after apply")

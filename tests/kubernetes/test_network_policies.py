@@ -112,7 +112,7 @@ def test_the_dev_stack_s_policies_admit_its_cluster_and_refuse_a_stranger(
         for deployment in (f"{name}-jobmanager", f"{name}-taskmanager"):
             wait_for(f"{deployment} rolled out", functools.partial(rolled_out, api, namespace, deployment),
                      ROLLOUT_SECONDS, explain)
-        (jobmanager,) = pods_of(api, namespace, "jobmanager")
+        (jobmanager,) = pods_of(api, namespace, "jobmanager").values()
         jobmanager_ip = jobmanager["status"]["podIP"]
         replicas = spec.task_manager.replicas
 
@@ -120,7 +120,7 @@ def test_the_dev_stack_s_policies_admit_its_cluster_and_refuse_a_stranger(
         rest = FlinkRest(f"http://{jobmanager_ip}:{ports.rest}", explain)
         rest.wait(f"{replicas} TaskManagers",
                   lambda: rest.call("GET", "/overview")["taskmanagers"] == replicas, ROLLOUT_SECONDS)
-        taskmanagers = pods_of(api, namespace, "taskmanager")
+        taskmanagers = list(pods_of(api, namespace, "taskmanager").values())
         for pod in taskmanagers:
             pod_ip = pod["status"]["podIP"]
             seen = {v.verdict for v in verdicts_to(policy_engine, jobmanager_ip, ports.rpc, pod_ip)}

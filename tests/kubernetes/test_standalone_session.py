@@ -16,7 +16,7 @@ from pulumi_flink.offline.cli import load_stack_file
 from pulumi_flink.program import parse_stack_config
 from tests.support.cluster_dns import ClusterDns
 from tests.support.flink_rest import FlinkRest
-from tests.support.kubernetes_cluster import apply_all, pods_of, rolled_out, stack_objects, wait_for
+from tests.support.kubernetes_cluster import apply_all, is_ready, pods_of, rolled_out, stack_objects, wait_for
 from tests.support.node.agent import NodeAgent
 from tests.support.paths import ROOT
 from tests.support.toolchain import JavaBuild, flink_versions
@@ -43,9 +43,9 @@ def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
             wait_for(f"{deployment} rolled out", functools.partial(rolled_out, api, namespace, deployment),
                      ROLLOUT_SECONDS, explain)
         rolled = time.monotonic() - started
-        for pod in pods_of(api, namespace, "jobmanager") + pods_of(api, namespace, "taskmanager"):
-            conditions = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
-            assert conditions["Ready"] == "True", pod["metadata"]["name"]
+        for component in ("jobmanager", "taskmanager"):
+            for name, pod in pods_of(api, namespace, component).items():
+                assert is_ready(pod), name
 
         (rest_ip,) = cluster_dns.lookup(f"{name}-rest.{namespace}.svc.cluster.local", "A").addresses
         rest = FlinkRest(f"http://{rest_ip}:{spec.ports.rest}", explain)
@@ -56,8 +56,8 @@ def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
 
         rest.wait(f"{replicas} TaskManagers", registered, ROLLOUT_SECONDS)
         # They found the JobManager by its Service's name (the rendered jobmanager.rpc.address).
-        for pod in pods_of(api, namespace, "taskmanager"):
-            log = node_agent.worker(namespace, pod["metadata"]["name"]).log("taskmanager")
+        for pod_name in pods_of(api, namespace, "taskmanager"):
+            log = node_agent.worker(namespace, pod_name).log("taskmanager")
             assert f"flink@{name}-jobmanager:{spec.ports.rpc}" in log, log[-3000:]
 
         job_id = rest.run_jar(build.job_jar, spec.parallelism,

@@ -102,18 +102,25 @@ def wait_for(
         time.sleep(0.2)
 
 
-def rolled_out(api: KubernetesApi, namespace: str, name: str) -> bool:
-    """Whether the Deployment's controller has seen its latest spec and every replica of it
-    is updated and Ready."""
-    deployment = api.get("apps/v1", "Deployment", name, namespace).body
-    status = deployment.get("status", {})
-    wanted = deployment["spec"]["replicas"]
+def rolled_out(api: KubernetesApi, namespace: str, name: str, kind: str = "Deployment") -> bool:
+    """Whether the Deployment's (or StatefulSet's) controller has seen its latest spec and
+    every replica of it is updated and Ready."""
+    workload = api.get("apps/v1", kind, name, namespace).body
+    status = workload.get("status", {})
+    wanted = workload["spec"]["replicas"]
     return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
-                and status.get("observedGeneration") == deployment["metadata"]["generation"])
+                and status.get("observedGeneration") == workload["metadata"]["generation"])
 
 
-def pods_of(api: KubernetesApi, namespace: str, component: str) -> list[dict[str, Any]]:
-    """The pods of a component (``app.kubernetes.io/component``) that are not being deleted."""
+def pods_of(api: KubernetesApi, namespace: str, component: str) -> dict[str, dict[str, Any]]:
+    """Name -> pod, of the pods of one component (``app.kubernetes.io/component``) not being deleted."""
     answer = api.request("GET", f"/api/v1/namespaces/{namespace}/pods",
                          params={"labelSelector": f"app.kubernetes.io/component={component}"})
-    return [p for p in answer.body["items"] if not p["metadata"].get("deletionTimestamp")]
+    assert answer.ok, answer.message
+    pods = answer.body["items"]
+    return {p["metadata"]["name"]: p for p in pods if not p["metadata"].get("deletionTimestamp")}
+
+
+def is_ready(pod: Mapping[str, Any]) -> bool:
+    conditions = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])}
+    return conditions.get("Ready") == "True"

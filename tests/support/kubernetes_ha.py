@@ -18,7 +18,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from tests.support.flink_rest import FlinkRest, RestError
 from tests.support.kubernetes_api import KubernetesApi
 from tests.support.kubernetes_cluster import stack_objects
 from tests.support.node.agent import NodeAgent
+from tests.support.persistent_volumes import StaticVolume, claim, static_volumes
 from tests.support.toolchain import JOB_CLASS
 
 LEADER_ANNOTATION = "control-plane.alpha.kubernetes.io/leader"
@@ -46,32 +47,16 @@ LEASE_KEYS = (
 
 @contextlib.contextmanager
 def static_claim(
-    api: KubernetesApi, namespace: str, name: str, folder: Path, size: str = "1Gi"
+    api: KubernetesApi, namespace: str, name: str, folder: Path, owner: Mapping[str, Any], size: str = "1Gi"
 ) -> Iterator[None]:
-    """A ReadWriteMany claim bound to a hostPath PersistentVolume in ``folder`` (writable by
-    every pod's user, as an NFS export for the cluster would be); the binder binds them.
-    The volume (cluster-scoped) goes afterwards; the claim goes with its namespace."""
+    """A ReadWriteMany claim on a hostPath volume in ``folder`` owned as the pods that mount
+    it run (``owner``: their pod securityContext), as an NFS export for the cluster would be."""
+    volume = StaticVolume(f"{namespace}-{name}", "ReadWriteMany", size, owner["runAsUser"], owner["fsGroup"])
     folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o777)
-    volume = {
-        "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": f"{namespace}-{name}"},
-        "spec": {"capacity": {"storage": size}, "accessModes": ["ReadWriteMany"], "storageClassName": "",
-                 "persistentVolumeReclaimPolicy": "Retain", "hostPath": {"path": str(folder)},
-                 "claimRef": {"namespace": namespace, "name": name}},
-    }
-    claim = {
-        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"accessModes": ["ReadWriteMany"], "storageClassName": "",
-                 "volumeName": f"{namespace}-{name}", "resources": {"requests": {"storage": size}}},
-    }
-    try:
-        for body in (volume, claim):
-            answer = api.apply(body)
-            assert answer.ok, answer.message
+    with static_volumes(api, folder, [volume]):
+        answer = api.apply(claim(name, namespace, "ReadWriteMany", size))
+        assert answer.ok, answer.message
         yield
-    finally:
-        api.delete("v1", "PersistentVolume", volume["metadata"]["name"])
 
 
 @dataclass
@@ -82,6 +67,8 @@ class KubernetesHaCluster:
     namespace: str
     cluster_id: str
     job_id: str
+    pod_security: Mapping[str, Any]
+    """The Flink pods' securityContext: who owns the HA storage."""
     rest_port: int = 8081
 
     @property
@@ -220,5 +207,7 @@ def prod_orders(agent: NodeAgent, job_jar: Path) -> tuple[list[dict[str, Any]], 
     cluster_id = next(line.split(": ", 1)[1] for line in conf if line.startswith("kubernetes.cluster-id: "))
     (job_manager,) = [o for o in objects
                       if o["kind"] == "Deployment" and "jobmanager" in o["metadata"]["name"]]
-    args = job_manager["spec"]["template"]["spec"]["containers"][0]["args"]
-    return objects, KubernetesHaCluster(agent, NAMESPACE, cluster_id, args[args.index("--job-id") + 1])
+    pod = job_manager["spec"]["template"]["spec"]
+    args = pod["containers"][0]["args"]
+    job_id = args[args.index("--job-id") + 1]
+    return objects, KubernetesHaCluster(agent, NAMESPACE, cluster_id, job_id, pod["securityContext"])

@@ -1,14 +1,7 @@
-"""ZooKeeper HA on the test control plane: the storage a rendered cluster claims, what its
-ensemble says of itself, what Flink publishes in it, and the Eviction API
-(tests/kubernetes/test_ha_zookeeper.py).
+"""ZooKeeper HA on the test control plane: what its ensemble says of itself, what Flink
+publishes in it, and the Eviction API (tests/kubernetes/test_ha_zookeeper.py).
 
-Storage: the test plays the cluster admin who provisions volumes by hand. Each is a static
-``hostPath`` PersistentVolume on a folder of the test's own, owned by the user and group of
-the pods that will claim it (the kubelet changes no ownership on a hostPath volume, fsGroup
-or not), with no storage class, as a claim without one asks when the cluster has no default
-class. The controller manager's persistentvolume-binder binds each claim to a volume whose
-access modes and capacity fit; ``Retain``: a deleted claim leaves its volume Released, and the
-test deletes the volumes once the claims' namespace is gone.
+Storage is provisioned by hand (tests/support/persistent_volumes.py).
 
 The ensemble and Flink are asked from the node, as the pods' IPs are reachable from it: the
 four-letter words ``srvr`` and ``mntr``, and Flink's leader information in ZooKeeper
@@ -17,13 +10,9 @@ four-letter words ``srvr`` and ``mntr``, and Flink's leader information in ZooKe
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tests.support.flink_rest import FlinkRest, RestError
@@ -35,100 +24,6 @@ from tests.support.pods.zookeeper import (
     flink_leader_information,
     four_letter_word,
 )
-
-VOLUME_MODE = 0o2770
-"""A provisioned volume's folder: its owner and group (setgid, so new files keep the group)."""
-DELETE_TIMEOUT_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class StaticVolume:
-    """One PersistentVolume to provision: its name, access mode, capacity, and who owns it."""
-
-    name: str
-    access_mode: str
-    capacity: str
-    user: int
-    group: int
-
-
-def persistent_volume(volume: StaticVolume, path: Path) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": volume.name},
-        "spec": {
-            "capacity": {"storage": volume.capacity},
-            "accessModes": [volume.access_mode],
-            "persistentVolumeReclaimPolicy": "Retain",
-            "storageClassName": "",
-            "hostPath": {"path": str(path), "type": "Directory"},
-        },
-    }
-
-
-@contextlib.contextmanager
-def static_volumes(
-    api: KubernetesApi, folder: Path, volumes: Sequence[StaticVolume]
-) -> Iterator[dict[str, Path]]:
-    """Provision ``volumes`` in ``folder``; volume name -> its folder. Deletes the volumes
-    afterwards and waits until they are gone (their claims must be gone first)."""
-    made: dict[str, Path] = {}
-    try:
-        for volume in volumes:
-            path = folder / volume.name
-            path.mkdir()
-            os.chown(path, volume.user, volume.group)
-            path.chmod(VOLUME_MODE)
-            made[volume.name] = path
-            answer = api.apply(persistent_volume(volume, path))
-            assert answer.ok, f"persistentvolume {volume.name}: {answer.message}"
-        yield made
-    finally:
-        for name in made:
-            api.delete("v1", "PersistentVolume", name)
-        deadline = time.monotonic() + DELETE_TIMEOUT_SECONDS
-        while any(api.exists("v1", "PersistentVolume", n) for n in made) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        left = [n for n in made if api.exists("v1", "PersistentVolume", n)]
-        assert not left, f"persistentvolumes not deleted: {left}"
-
-
-def claim(name: str, namespace: str, access_mode: str, storage: str) -> dict[str, Any]:
-    """A PersistentVolumeClaim without a storage class (a statically provisioned volume)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolumeClaim",
-        "metadata": {"name": name, "namespace": namespace},
-        "spec": {"accessModes": [access_mode], "resources": {"requests": {"storage": storage}},
-                 "storageClassName": ""},
-    }
-
-
-# --- workloads and pods ---------------------------------------------------------------------
-
-def rolled_out(api: KubernetesApi, kind: str, namespace: str, name: str) -> bool:
-    """A Deployment or StatefulSet whose every replica is updated and Ready."""
-    workload = api.get("apps/v1", kind, name, namespace).body
-    status = workload.get("status", {})
-    wanted = workload["spec"]["replicas"]
-    return bool(status.get("readyReplicas") == wanted == status.get("updatedReplicas")
-                and status.get("observedGeneration") == workload["metadata"]["generation"])
-
-
-def pods_of(api: KubernetesApi, namespace: str, component: str) -> dict[str, dict[str, Any]]:
-    """Name -> pod, of the pods of one component (``app.kubernetes.io/component``) not being deleted."""
-    answer = api.request("GET", f"/api/v1/namespaces/{namespace}/pods",
-                         params={"labelSelector": f"app.kubernetes.io/component={component}"})
-    assert answer.ok, answer.message
-    items = answer.body["items"]
-    return {p["metadata"]["name"]: p for p in items if not p["metadata"].get("deletionTimestamp")}
-
-
-def is_ready(pod: Mapping[str, Any]) -> bool:
-    conditions = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])}
-    return conditions.get("Ready") == "True"
-
 
 # --- the ensemble ---------------------------------------------------------------------------
 
