@@ -58,7 +58,7 @@ from tests.support.kubernetes_ha import (  # noqa: E402
 from tests.support.node.agent import NodeAgent, running_agent  # noqa: E402
 from tests.support.node.registration import NodeSpec  # noqa: E402
 from tests.support.node_network import node_network, session_tag  # noqa: E402
-from tests.support.toolchain import compile_sources, find_java, flink_home, flink_versions  # noqa: E402
+from tests.support.toolchain import compile_sources, find_java, flink_versions  # noqa: E402
 
 NODES = (NodeSpec("bench-a1", zone="zone-a"), NodeSpec("bench-a2", zone="zone-a"),
          NodeSpec("bench-b1", zone="zone-b"))
@@ -127,7 +127,6 @@ def main() -> int:
     options = parser.parse_args()
     java = find_java()
     v120 = flink_versions()[0]
-    homes = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
     build = compile_sources(java, v120)
     figures: dict[str, Any] = {}
     try:
@@ -136,7 +135,7 @@ def main() -> int:
                 running(Path(work) / "plane", network=network) as plane:
             assert plane.api is not None
             with ClusterDns(plane.api, network.gateway) as dns, \
-                    running_agent(plane.api, network, dns, NODES, homes, java.home) as agent:
+                    running_agent(plane.api, network, dns, NODES) as agent:
                 figures["dev"] = [dev_round(agent, dns, build.job_jar) for _ in range(options.rounds)]
                 figures["kubernetes HA"] = kubernetes_ha(agent, build.job_jar, options.kills, Path(work))
     finally:

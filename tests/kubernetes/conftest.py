@@ -16,7 +16,6 @@ from tests.support.control_plane import ControlPlane, running
 from tests.support.node.agent import NodeAgent, running_agent
 from tests.support.node.registration import NodeSpec
 from tests.support.policy_engine import PolicyEngine, enforcing
-from tests.support.toolchain import find_java, flink_home, flink_versions
 
 
 @pytest.fixture(scope="session")
@@ -56,9 +55,7 @@ def node_agent(
     """Nodes whose pods run as processes, for one test module (a module of its own Nodes,
     such as test_spread, never shares the scheduler with them)."""
     assert control_plane.api is not None
-    homes = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
-    java_home = find_java().home
-    with running_agent(control_plane.api, node_network, cluster_dns, AGENT_NODES, homes, java_home) as agent:
+    with running_agent(control_plane.api, node_network, cluster_dns, AGENT_NODES) as agent:
         yield agent
 
 

@@ -32,6 +32,7 @@ from tests.support.node.sandbox import skeleton
 from tests.support.node_network import NodeNetwork
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.zookeeper import ZooKeeperInstall
+from tests.support.toolchain import find_java, flink_home, flink_versions
 
 HEARTBEAT_SECONDS = 5.0
 SYNC_SECONDS = 0.5
@@ -184,15 +185,16 @@ def nodes_of(
 
 @contextlib.contextmanager
 def running_agent(
-    api: KubernetesApi, network: NodeNetwork, dns: ClusterDns, nodes: Sequence[NodeSpec],
-    flink_homes: dict[str, Path], java_home: Path,
+    api: KubernetesApi, network: NodeNetwork, dns: ClusterDns, nodes: Sequence[NodeSpec]
 ) -> Iterator[NodeAgent]:
-    """An agent whose pods run as processes on ``network``, its files in a folder of its own
-    (removed afterwards). Raises, once the agent has stopped, if any pod's worker failed."""
+    """An agent whose pods run as processes on ``network``, with the Flink distributions the
+    setup assembled and the JDK it found, its files in a folder of its own (removed
+    afterwards). Raises, once the agent has stopped, if any pod's worker failed."""
     folder = runtime_folder()
+    flink_homes = {".".join(v.split(".")[:2]): flink_home(v) for v in flink_versions()}
     runtime = Runtime(
-        api=api, network=network, dns=dns, images=catalog(folder, flink_homes, java_home),
-        folder=folder, skeleton=folder / "skeleton", api_endpoint=(network.gateway, HTTPS_PORT),
+        api=api, network=network, dns=dns, images=catalog(folder, flink_homes, find_java().home),
+        folder=folder, api_endpoint=(network.gateway, HTTPS_PORT),
     )
     try:
         with nodes_of(api, nodes, runtime) as agent:

@@ -20,7 +20,8 @@ Deletion is graceful: once the API server marks the pod (``deletionTimestamp``),
 stops probing, sends SIGTERM to every container's main process, waits up to the pod's
 ``deletionGracePeriodSeconds``, SIGKILLs what is left of each container's process group,
 removes the pod's network namespace, then removes the pod (grace 0, on its uid). A pod that
-has reached Succeeded or Failed has its sandbox torn down at once and stays until deleted.
+has reached Succeeded or Failed has its sandbox torn down at once and stays until deleted;
+the agent then finishes its deletion.
 
 Not emulated, and refused when a pod asks for it: lifecycle hooks, sidecar init containers
 (``restartPolicy`` on an init container), ``hostNetwork``/``hostPID``/``hostIPC``, and the
@@ -83,8 +84,12 @@ class Runtime:
     dns: ClusterDns
     images: ImageCatalog
     folder: Path
-    skeleton: Path
     api_endpoint: tuple[str, int]
+
+    @property
+    def skeleton(self) -> Path:
+        """The empty root every container's overlay starts from (``runtime_folder`` makes it)."""
+        return self.folder / "skeleton"
 
 
 @dataclass
@@ -121,6 +126,15 @@ class Container:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    def terminated(self) -> dict[str, Any]:
+        """The ``terminated`` state of its last run, which has ended (a signal's exit code is
+        128 + the signal, as a runtime reports it)."""
+        assert self.process is not None and self.process.returncode is not None
+        code = self.process.returncode
+        return {"exitCode": code if code >= 0 else 128 - code,
+                "reason": "Completed" if code == 0 and not self.killed_by_probe else "Error",
+                "startedAt": self.started_at, "finishedAt": now_text()}
+
     def status(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "name": self.name,
@@ -155,7 +169,6 @@ class PodWorker:
         self.containers = [Container(c, init=False) for c in spec["containers"]]
         self.address: PodAddress | None = None
         self.volumes: dict[str, Path] | None = None
-        self.pending_reason: tuple[str, str] | None = None
         self.terminal_phase = ""
         self.started_at = ""
         self.last_status: dict[str, Any] = {}
@@ -186,9 +199,7 @@ class PodWorker:
                     break
                 self._step()
                 self._publish()
-                if self.terminal_phase:
-                    self._teardown()
-                    self._await_deletion()
+                if self.terminal_phase:  # its deletion, later, is the agent's (NodeAgent.sync)
                     break
                 time.sleep(TICK_SECONDS)
         except Exception:  # a worker must never die silently: the test reads this
@@ -301,12 +312,10 @@ class PodWorker:
                     self.folder / "volumes" / volume["name"], volume, self._as_known(), self._lookup,
                     self._issue_token, self._claim_directory)
         except (PendingVolume, ConfigError) as problem:
-            self.pending_reason = ("ContainerCreating", str(problem))
             for container in [*self.init_containers, *self.containers]:
                 container.state = {"waiting": {"reason": "ContainerCreating", "message": str(problem)}}
             return False
         self.volumes = made
-        self.pending_reason = None
         return True
 
     def _drive(self, container: Container) -> None:
@@ -381,11 +390,7 @@ class PodWorker:
         assert container.process is not None
         code = container.process.returncode
         container.exit_code = code
-        reason = "Completed" if code == 0 else "Error"
-        if container.killed_by_probe:
-            reason = "Error"
-        terminated = {"exitCode": code if code >= 0 else 128 - code, "reason": reason,
-                      "startedAt": container.started_at, "finishedAt": now_text()}
+        terminated = container.terminated()
         container.ready = False
         container.started = False
         policy = "OnFailure" if container.init and self.restart_policy == "Always" else self.restart_policy
@@ -536,11 +541,7 @@ class PodWorker:
             self._signal_group(container, signal.SIGTERM)
         self._wait_or_kill(running, float(grace))
         for container in running:
-            assert container.process is not None
-            code = container.process.returncode
-            container.state = {"terminated": {"exitCode": code if code >= 0 else 128 - code,
-                                              "reason": "Completed" if code == 0 else "Error",
-                                              "startedAt": container.started_at, "finishedAt": now_text()}}
+            container.state = {"terminated": container.terminated()}
             container.ready = False
 
     def _kill_all(self, grace: float) -> None:
@@ -558,17 +559,6 @@ class PodWorker:
     def _remove_from_api(self) -> None:
         self.runtime.api.delete("v1", "Pod", self.name, self.namespace, gracePeriodSeconds=0,
                                 preconditions={"uid": self.uid})
-
-    def _await_deletion(self) -> None:
-        """A terminal pod stays until it is deleted; then the agent finishes the deletion."""
-        while not self.stopping.is_set():
-            current = self._fetch()
-            if current is None:
-                return
-            if current["metadata"].get("deletionTimestamp"):
-                self._remove_from_api()
-                return
-            time.sleep(TICK_SECONDS * 2.5)
 
     def stop(self) -> None:
         """The agent is stopping: kill the pod's processes and tear its sandbox down."""
