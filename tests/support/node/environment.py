@@ -135,8 +135,8 @@ def container_environment(
         kind, reference = ("ConfigMap", source["configMapRef"]) if "configMapRef" in source else (
             "Secret", source["secretRef"])
         data = _source_data(lookup, kind, reference["name"], bool(reference.get("optional")))
-        for key, value in (data or {}).items():
-            resolved[f"{source.get('prefix', '')}{key}"] = value
+        for key, item in (data or {}).items():
+            resolved[f"{source.get('prefix', '')}{key}"] = item
     for entry in container.get("env", []):
         if "valueFrom" not in entry:
             resolved[entry["name"]] = expand_references(str(entry.get("value", "")), resolved)
