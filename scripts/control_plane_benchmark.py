@@ -45,6 +45,7 @@ from tests.support.kubernetes_cluster import (  # noqa: E402
     make_namespace,
     rolled_out,
     stack_objects,
+    the_one,
     wait_for,
 )
 from tests.support.kubernetes_ha import (  # noqa: E402
@@ -65,15 +66,9 @@ NODES = (NodeSpec("bench-a1", zone="zone-a"), NodeSpec("bench-a2", zone="zone-a"
 TIMEOUT = 300.0
 
 
-def jobmanager_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    (found,) = [o for o in objects
-                if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("jobmanager")]
-    return found
-
-
 def dev_round(agent: NodeAgent, dns: ClusterDns, job_jar: Path) -> dict[str, float]:
     api, objects = agent.api, stack_objects("dev")
-    deployment = jobmanager_of(objects)
+    deployment = the_one(objects, "Deployment", "jobmanager")
     namespace = deployment["metadata"]["namespace"]
     cluster = deployment["metadata"]["labels"]["app.kubernetes.io/instance"]
     explain = agent.diagnostics(namespace)
@@ -99,7 +94,7 @@ def dev_round(agent: NodeAgent, dns: ClusterDns, job_jar: Path) -> dict[str, flo
 def kubernetes_ha(agent: NodeAgent, job_jar: Path, kills: int, folder: Path) -> dict[str, Any]:
     api = agent.api
     objects, ha = prod_orders(agent, job_jar)
-    deployment = jobmanager_of(objects)["metadata"]["name"]
+    deployment = the_one(objects, "Deployment", "jobmanager")["metadata"]["name"]
     explain = agent.diagnostics(NAMESPACE)
     make_namespace(api, NAMESPACE)
     with static_claim(api, NAMESPACE, CLAIM, folder / "ha-storage", ha.pod_security), apply_all(api, objects):

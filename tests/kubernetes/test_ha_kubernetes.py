@@ -16,12 +16,11 @@ import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support.control_plane import ControlPlane
-from tests.support.kubernetes_cluster import apply_all, make_namespace, rolled_out, wait_for
+from tests.support.kubernetes_cluster import apply_all, make_namespace, rolled_out, the_one, wait_for
 from tests.support.kubernetes_ha import CLAIM, LEASE_KEYS, NAMESPACE, kill_leader, prod_orders, static_claim
 from tests.support.node.agent import NodeAgent
 from tests.support.rbac_audit import account_events, denied, outside, used
@@ -34,11 +33,6 @@ FAILOVER_SECONDS = 120.0
 KILLS = 3
 
 
-def the(objects: list[dict[str, Any]], kind: str, suffix: str = "") -> dict[str, Any]:
-    (found,) = [o for o in objects if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)]
-    return found
-
-
 def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_pod(
     node_agent: NodeAgent, control_plane: ControlPlane, java_build: Callable[[str], JavaBuild],
     tmp_path: Path,
@@ -46,7 +40,7 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
     api = node_agent.api
     assert node_agent.runtime is not None
     objects, ha = prod_orders(node_agent, java_build(flink_versions()[0]).job_jar)
-    deployment = the(objects, "Deployment", "jobmanager")["metadata"]["name"]
+    deployment = the_one(objects, "Deployment", "jobmanager")["metadata"]["name"]
     make_namespace(api, NAMESPACE)
     explain = node_agent.diagnostics(NAMESPACE)
     since = control_plane.audit_position()
@@ -97,8 +91,8 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
               f"restored checkpoint {restored} (last before: {before})")
     # The Flink pods' token did nothing the rendered Role does not allow, and nothing was
     # refused; the standbys took the lease over with patch.
-    account = the(objects, "ServiceAccount")["metadata"]["name"]
+    account = the_one(objects, "ServiceAccount")["metadata"]["name"]
     events = account_events(control_plane.audit_events(since), NAMESPACE, account)
-    assert not outside(the(objects, "Role"), events)
+    assert not outside(the_one(objects, "Role"), events)
     assert not denied(events)
     assert ("configmaps", "patch") in used(events)

@@ -44,7 +44,7 @@ from tests.support.ha_cluster import (
     zookeeper_root,
 )
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, is_ready, pods_of, rolled_out, wait_for
+from tests.support.kubernetes_cluster import apply_all, is_ready, pods_of, rolled_out, the_one, wait_for
 from tests.support.node.agent import NodeAgent
 from tests.support.persistent_volumes import StaticVolume, claim, static_volumes
 from tests.support.pods.plans import flat_config
@@ -66,11 +66,6 @@ KILLS = 3
 SIGKILL_EXIT_CODE = 128 + signal.SIGKILL
 
 
-def the(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    (found,) = [o for o in objects if o["kind"] == kind and name in (None, o["metadata"]["name"])]
-    return found
-
-
 def container_port(pod_spec: Mapping[str, Any], name: str) -> int:
     (port,) = [p["containerPort"] for c in pod_spec["containers"] for p in c.get("ports", [])
                if p["name"] == name]
@@ -87,15 +82,15 @@ class HaDeployment:
 
     @property
     def statefulset(self) -> dict[str, Any]:
-        return the(self.objects, "StatefulSet")
+        return the_one(self.objects, "StatefulSet")
 
     @property
     def config(self) -> dict[str, str]:
-        return flat_config(the(self.objects, "ConfigMap", f"{CLUSTER}-config")["data"])
+        return flat_config(the_one(self.objects, "ConfigMap", f"{CLUSTER}-config")["data"])
 
     @property
     def zoo_cfg(self) -> dict[str, str]:
-        text = the(self.objects, "ConfigMap", self.statefulset["metadata"]["name"])["data"]["zoo.cfg"]
+        text = the_one(self.objects, "ConfigMap", self.statefulset["metadata"]["name"])["data"]["zoo.cfg"]
         return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
 
     @property
@@ -121,11 +116,12 @@ class HaDeployment:
 def provisioned_volumes(objects: list[dict[str, Any]]) -> list[StaticVolume]:
     """One volume per ZooKeeper server, as its claim template asks, owned by the servers' user;
     one shared volume for the Flink HA storage, owned by Flink's."""
-    statefulset = the(objects, "StatefulSet")
+    statefulset = the_one(objects, "StatefulSet")
     (template,) = statefulset["spec"]["volumeClaimTemplates"]
     (access_mode,) = template["spec"]["accessModes"]
     zookeeper = statefulset["spec"]["template"]["spec"]["securityContext"]
-    flink = the(objects, "Deployment", f"{CLUSTER}-jobmanager")["spec"]["template"]["spec"]["securityContext"]
+    jobmanager = the_one(objects, "Deployment", f"{CLUSTER}-jobmanager")
+    flink = jobmanager["spec"]["template"]["spec"]["securityContext"]
     capacity = template["spec"]["resources"]["requests"]["storage"]
     return [
         *(StaticVolume(f"{CLUSTER}-zookeeper-{index}", access_mode, capacity, zookeeper["runAsUser"],
@@ -299,7 +295,7 @@ def test_the_standby_jobmanager_takes_over_three_times(
 
     # The checkpoints go to the HA volume: the rendered directory, on the claim's folder.
     checkpoint_path = PurePosixPath(config["execution.checkpointing.dir"].removeprefix("file://"))
-    jobmanager = the(ha.objects, "Deployment", f"{CLUSTER}-jobmanager")["spec"]["template"]["spec"]
+    jobmanager = the_one(ha.objects, "Deployment", f"{CLUSTER}-jobmanager")["spec"]["template"]["spec"]
     (mount,) = [m["mountPath"] for m in jobmanager["containers"][0]["volumeMounts"]
                 if checkpoint_path.is_relative_to(m["mountPath"])]
     checkpoint_dir = ha.folders[HA_VOLUME] / checkpoint_path.relative_to(mount)
@@ -338,7 +334,7 @@ def test_evictions_honour_the_zookeeper_disruption_budget(ha: HaDeployment, node
     api = node_agent.api
     explain = node_agent.diagnostics(NAMESPACE)
     name = ha.statefulset["metadata"]["name"]
-    budget = the(ha.objects, "PodDisruptionBudget", name)
+    budget = the_one(ha.objects, "PodDisruptionBudget", name)
     replicas = ha.statefulset["spec"]["replicas"]
     assert budget["spec"]["maxUnavailable"] == 1
     assert budget["spec"]["selector"] == ha.statefulset["spec"]["selector"]

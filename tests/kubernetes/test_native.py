@@ -21,7 +21,7 @@ from tests.support.cluster_dns import ClusterDns
 from tests.support.control_plane import ControlPlane
 from tests.support.flink_rest import FlinkRest
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, stack_objects, wait_for
+from tests.support.kubernetes_cluster import apply_all, stack_objects, the_one, wait_for
 from tests.support.node.agent import NodeAgent
 from tests.support.rbac_audit import account_events, denied, outside, used
 from tests.support.toolchain import JavaBuild, flink_versions
@@ -30,11 +30,6 @@ pytestmark = pytest.mark.kubernetes
 
 STARTUP_SECONDS = 180.0
 RBAC_FAILURE_SECONDS = 90.0
-
-
-def the(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    (found,) = [o for o in objects if o["kind"] == kind]
-    return found
 
 
 def without_verb(role: Mapping[str, Any], resource: str, verb: str) -> dict[str, Any]:
@@ -58,9 +53,9 @@ def run_session(
 ) -> dict[str, Any]:
     """Apply the native session, run a job on it, and return what the test checks."""
     api = agent.api
-    deployment = the(objects, "Deployment")
+    deployment = the_one(objects, "Deployment")
     namespace, cluster = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
-    account = the(objects, "ServiceAccount")["metadata"]["name"]
+    account = the_one(objects, "ServiceAccount")["metadata"]["name"]
     since = plane.audit_position()
     with apply_all(api, objects):
         def ready() -> bool:
@@ -112,7 +107,7 @@ def test_native_session_runs_its_taskmanagers_under_the_rendered_role(
     (owner,) = pod["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["name"]) == ("Deployment", deployment["metadata"]["name"])
     # Every request the JobManager made was one the Role allows, and it used create, watch and delete.
-    role = the(native_objects, "Role")
+    role = the_one(native_objects, "Role")
     events = seen["events"]
     assert events, "the JobManager made no request with its own token"
     assert not outside(role, events)
@@ -127,7 +122,7 @@ def test_native_session_fails_without_one_verb_of_its_role(
 ) -> None:
     """The mutation check: the same run, with ``create`` on pods taken from the Role, fails."""
     build = java_build(flink_versions()[1])
-    role = the(native_objects, "Role")
+    role = the_one(native_objects, "Role")
     mutated = [without_verb(o, "pods", "create") if o is role else o for o in native_objects]
     with pytest.raises(AssertionError, match="the job running on a TaskManager Flink created"):
         run_session(node_agent, control_plane, cluster_dns, build, mutated, RBAC_FAILURE_SECONDS)

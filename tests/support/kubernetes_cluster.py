@@ -65,6 +65,12 @@ def delete_namespace(api: KubernetesApi, name: str) -> None:
     assert not api.exists("v1", "Namespace", name), f"namespace {name} was not deleted"
 
 
+def the_one(objects: Sequence[dict[str, Any]], kind: str, suffix: str = "") -> dict[str, Any]:
+    """The render's only object of ``kind`` whose name ends with ``suffix``."""
+    (found,) = [o for o in objects if o["kind"] == kind and o["metadata"]["name"].endswith(suffix)]
+    return found
+
+
 def where(obj: dict[str, Any]) -> str:
     return f"{obj['kind']} {obj['metadata'].get('namespace')}/{obj['metadata']['name']}"
 

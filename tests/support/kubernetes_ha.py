@@ -26,7 +26,7 @@ from typing import Any
 from tests.support.clusters import FAST_START_JVM_OPTIONS
 from tests.support.flink_rest import FlinkRest, RestError
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import stack_objects
+from tests.support.kubernetes_cluster import stack_objects, the_one
 from tests.support.node.agent import NodeAgent
 from tests.support.persistent_volumes import StaticVolume, claim, static_volumes
 from tests.support.toolchain import JOB_CLASS
@@ -202,12 +202,9 @@ def prod_orders(agent: NodeAgent, job_jar: Path) -> tuple[list[dict[str, Any]], 
         "highAvailability": {"type": "kubernetes", "storageDir": "file:///flink-ha", "volumeClaim": CLAIM},
         "jvmOptions": FAST_START_JVM_OPTIONS,
     }})
-    (config_map,) = [o for o in objects if o["kind"] == "ConfigMap"]
-    conf = config_map["data"]["flink-conf.yaml"].splitlines()
+    conf = the_one(objects, "ConfigMap")["data"]["flink-conf.yaml"].splitlines()
     cluster_id = next(line.split(": ", 1)[1] for line in conf if line.startswith("kubernetes.cluster-id: "))
-    (job_manager,) = [o for o in objects
-                      if o["kind"] == "Deployment" and "jobmanager" in o["metadata"]["name"]]
-    pod = job_manager["spec"]["template"]["spec"]
+    pod = the_one(objects, "Deployment", "jobmanager")["spec"]["template"]["spec"]
     args = pod["containers"][0]["args"]
     job_id = args[args.index("--job-id") + 1]
     return objects, KubernetesHaCluster(agent, NAMESPACE, cluster_id, job_id, pod["securityContext"])
