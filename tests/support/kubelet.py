@@ -1,26 +1,22 @@
 """The kubelet's probes, run against harness pods.
 
-- ``httpGet``: a GET of ``<scheme>://<pod IP>:<port><path>``, healthy on 2xx or 3xx within
-  ``timeoutSeconds``, as the kubelet's HTTP prober (it dials the pod IP);
-- ``tcpSocket``: a TCP connection to ``<pod IP>:<port>`` within ``timeoutSeconds``;
-- ``exec``: the command run with bash in the pod's environment and working directory, healthy
-  on exit 0. One difference from a pod, asserted to be the only one: ``/dev/tcp/localhost/``
-  becomes ``/dev/tcp/<pod IP>/``. In a pod, localhost is the pod's own network namespace,
-  where the servers listen on the wildcard address; here they listen on the pod's loopback
-  IP, which bash cannot reach as localhost.
+Each attempt is the node agent's (``tests/support/node/probes.py``): ``httpGet`` and
+``tcpSocket`` against the pod's loopback IP, and ``exec``: the command run with bash in the
+pod's environment and working directory, healthy on exit 0. One difference from a pod,
+asserted to be the only one: ``/dev/tcp/localhost/`` becomes ``/dev/tcp/<pod IP>/``. In a
+pod, localhost is the pod's own network namespace, where the servers listen on the wildcard
+address; here they listen on the pod's loopback IP, which bash cannot reach as localhost.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import requests
-
 from tests.support.loopback import LoopbackCluster
+from tests.support.node.probes import attempt
 from tests.support.pods.errors import ClusterError
 from tests.support.pods.process import Pod
 
@@ -39,34 +35,17 @@ class Kubelet:
         return ["bash", "-c", changed]
 
     def probe(self, pod: Pod, probe: Mapping[str, Any]) -> bool:
-        timeout = probe.get("timeoutSeconds", 1)
-        if "httpGet" in probe:
-            action = probe["httpGet"]
-            port = self.port(pod, action["port"])
-            scheme, host = action.get("scheme", "HTTP").lower(), action.get("host", pod.ip)
-            url = f"{scheme}://{host}:{port}{action['path']}"
-            try:
-                response = requests.get(url, timeout=timeout, allow_redirects=False, verify=False)
-            except requests.RequestException:
-                return False
-            return 200 <= response.status_code < 400
-        if "tcpSocket" in probe:
-            try:
-                with socket.create_connection((pod.ip, self.port(pod, probe["tcpSocket"]["port"])), timeout):
-                    return True
-            except OSError:
-                return False
-        if "exec" in probe:
-            command = self.exec_command(pod, probe["exec"]["command"])
-            try:
-                result = subprocess.run(
-                    command, env=pod.environment, cwd=pod.working_dir, capture_output=True,
-                    timeout=timeout, check=False,
-                )
-            except subprocess.TimeoutExpired:
-                return False
-            return result.returncode == 0
-        raise NotImplementedError(f"probe {probe}")
+        """One attempt, as the node agent's prober makes it (``node.probes.attempt``), with the
+        exec command changed as ``exec_command`` says and run in the pod's environment."""
+        ports = {"ports": [{"name": name, "containerPort": port} for name, port in pod.plan.ports.items()]}
+
+        def run(command: Sequence[str], timeout: float) -> int:
+            return subprocess.run(
+                self.exec_command(pod, command), env=pod.environment, cwd=pod.working_dir,
+                capture_output=True, timeout=timeout, check=False,
+            ).returncode
+
+        return attempt(probe, pod.ip, ports, run)
 
     @staticmethod
     def port(pod: Pod, port: int | str) -> int:
