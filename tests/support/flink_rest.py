@@ -25,6 +25,10 @@ class Unavailable(RestError):
     """HTTP 503: Flink is electing a leader or recovering; a wait tries again."""
 
 
+class NotFound(RestError):
+    """HTTP 404: for a job, one the dispatcher does not know (yet)."""
+
+
 @dataclass
 class FlinkRest:
     """The REST API at ``base`` (``http://<ip>:<port>``); ``diagnostics`` explains a failure."""
@@ -38,6 +42,8 @@ class FlinkRest:
             answer = session.request(method, self.base + path, timeout=10, **kwargs)
         if answer.status_code == 503:
             raise Unavailable(f"{method} {path}: HTTP 503: {answer.text[:400]}")
+        if answer.status_code == 404:
+            raise NotFound(f"{method} {path}: HTTP 404: {answer.text[:400]}")
         if answer.status_code >= 400:
             raise RestError(f"{method} {path}: HTTP {answer.status_code}: {answer.text[:4000]}")
         return answer.json() if answer.content else None
@@ -74,8 +80,13 @@ class FlinkRest:
         return str(self.call("POST", f"/jars/{Path(upload['filename']).name}/run", json=body)["jobid"])
 
     def running(self, job_id: str) -> dict[str, Any] | None:
-        """The job once it and every vertex run; a job that ended is an error."""
-        job: dict[str, Any] = self.call("GET", f"/jobs/{job_id}")
+        """The job once it and every vertex run; a job that ended is an error. A job not
+        known yet is not running: an application cluster's leader answers on REST before its
+        dispatcher has submitted (or recovered) the job."""
+        try:
+            job: dict[str, Any] = self.call("GET", f"/jobs/{job_id}")
+        except NotFound:
+            return None
         if job["state"] in TERMINAL_STATES:
             raise RestError(f"job {job_id} is {job['state']}\n{self.diagnostics()}")
         if job["state"] == "RUNNING" and all(v["status"] == "RUNNING" for v in job["vertices"]):
