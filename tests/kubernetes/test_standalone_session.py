@@ -44,8 +44,8 @@ def test_the_dev_stack_runs_a_checkpointing_job_and_scales(
                      ROLLOUT_SECONDS, explain)
         rolled = time.monotonic() - started
         for component in ("jobmanager", "taskmanager"):
-            for name, pod in pods_of(api, namespace, component).items():
-                assert is_ready(pod), name
+            for pod_name, pod in pods_of(api, namespace, component).items():
+                assert is_ready(pod), pod_name
 
         (rest_ip,) = cluster_dns.lookup(f"{name}-rest.{namespace}.svc.cluster.local", "A").addresses
         rest = FlinkRest(f"http://{rest_ip}:{spec.ports.rest}", explain)
