@@ -26,17 +26,15 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 import requests
 
-from tests.support.kubelet import KUBELET
-from tests.support.pods.process import Pod
+from tests.support.node.probes import attempt
 from tests.support.rendering import make_spec, objects_by_kind_name, render_specs
 
 ETCD = shutil.which("etcd")
@@ -179,19 +177,25 @@ def test_rendered_etcd_probes_follow_the_quorum_for_readiness_only(
     members = start_members(tmp_path, processes)
     probes = members.container
     startup, ready, alive = probes["startupProbe"], probes["readinessProbe"], probes["livenessProbe"]
-    pods = {name: cast(Pod, SimpleNamespace(ip=ip)) for name, ip in members.ips.items()}
+    pods = members.ips
 
-    wait_for(lambda: members.check_alive() or all(KUBELET.probe(p, startup) for p in pods.values()),
+    def no_command(command: Sequence[str], timeout: float) -> int:
+        raise AssertionError(f"the etcd probes are httpGet and tcpSocket, not exec: {command}")
+
+    def probe(ip: str, rendered: dict[str, Any]) -> bool:
+        return attempt(rendered, ip, probes, no_command)
+
+    wait_for(lambda: members.check_alive() or all(probe(p, startup) for p in pods.values()),
              "every member started")
-    wait_for(lambda: all(KUBELET.probe(p, ready) for p in pods.values()), "every member ready")
-    assert all(KUBELET.probe(p, alive) for p in pods.values())
+    wait_for(lambda: all(probe(p, ready) for p in pods.values()), "every member ready")
+    assert all(probe(p, alive) for p in pods.values())
 
     survivor, *others = sorted(pods)
     for name in others:
         members.stop(name)
-    wait_for(lambda: not KUBELET.probe(pods[survivor], ready), "the survivor loses readiness")
+    wait_for(lambda: not probe(pods[survivor], ready), "the survivor loses readiness")
     for _ in range(alive["failureThreshold"] + 1):
         members.check_alive(survivor)
-        assert KUBELET.probe(pods[survivor], alive), "a member without quorum must stay alive"
+        assert probe(pods[survivor], alive), "a member without quorum must stay alive"
         time.sleep(1)
-    assert not any(KUBELET.probe(pods[name], alive) for name in others)  # stopped: not alive
+    assert not any(probe(pods[name], alive) for name in others)  # stopped: not alive
