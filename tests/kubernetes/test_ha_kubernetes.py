@@ -4,10 +4,14 @@ incremental checkpoints), with the test's job baked into its image, its HA stora
 ReadWriteMany claim instead of S3, and memory for a 2-core machine.
 
 Leader election and HA metadata live in ConfigMaps of the real API server, under the
-rendered Role. The leader is SIGKILLed three times: each time the standby leads and the job
-runs again from its latest checkpoint; each failover is measured and printed next to the
-lease timings Flink ran with (its defaults: the library sets none). Then every Flink pod is
-deleted at once: the Deployments bring new ones, and the job is recovered from HA.
+rendered Role. The leader is SIGKILLed three times: each time a standby takes the lease and
+the job runs again from its latest checkpoint; each failover is measured and printed next to
+the lease timings Flink ran with (its defaults: the library sets none). The standby that wins
+is either the other pod's JobManager or the killed pod's restarted container, which joins the
+election before the dead leader's lease expires: Flink prefers neither, so the test asserts a
+new lease holder (a JobManager process that was not leading), not which pod it runs in.
+Then every Flink pod is deleted at once: the Deployments bring new ones, and the job is
+recovered from HA.
 """
 
 from __future__ import annotations
@@ -69,7 +73,8 @@ def test_the_standby_takes_over_three_times_and_the_job_survives_losing_every_po
             rest.wait("a checkpoint after the failover",
                       lambda f=failover: (ha.latest_completed() or 0) > f.restored, FAILOVER_SECONDS)
             wait_for("the killed JobManager back as standby", both_ready, STARTUP_SECONDS, explain)
-        assert all(f.new_leader != f.killed for f in failovers), [(f.killed, f.new_leader) for f in failovers]
+        # Three leaders after the first: each a JobManager process that was not leading.
+        assert len({failovers[0].killed_holder} | {f.holder for f in failovers}) == KILLS + 1, failovers
 
         # Every Flink pod at once: new pods, a new leader, the job recovered from HA.
         before = ha.latest_completed()

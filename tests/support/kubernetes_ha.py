@@ -150,12 +150,15 @@ class KubernetesHaCluster:
 
 @dataclass(frozen=True)
 class Failover:
-    """One leader loss: the pod killed, the pod that leads after (the same pod if its
-    restarted container won the election), the seconds from the kill to the job running
-    again, and the checkpoints: the last completed before, the one restored after."""
+    """One leader loss: the pod killed and its lease holder (a JobManager process), the pod
+    that leads after (the same pod if its restarted container won the election) and its
+    holder, the seconds from the kill to the job running again, and the checkpoints: the
+    last completed before, the one restored after."""
 
     killed: str
+    killed_holder: str
     new_leader: str
+    holder: str
     seconds: float
     checkpoint_before: int
     restored: int
@@ -171,6 +174,7 @@ def kill_leader(ha: KubernetesHaCluster, timeout: float) -> Failover:
     container = ha.agent.worker(ha.namespace, leader).containers[0]
     assert container.process is not None and container.alive
     holder = ha.holder()
+    assert holder is not None, "nobody holds the lease"
     started = time.monotonic()
     os.kill(container.process.pid, signal.SIGKILL)
     deadline = started + timeout
@@ -182,9 +186,9 @@ def kill_leader(ha: KubernetesHaCluster, timeout: float) -> Failover:
         time.sleep(0.2)
     seconds = time.monotonic() - started
     assert job is not None
-    new_leader, restored = ha.leader_pod(), ha.restored()
-    assert new_leader is not None and restored is not None
-    return Failover(leader, new_leader, seconds, before, restored)
+    new_leader, new_holder, restored = ha.leader_pod(), ha.holder(), ha.restored()
+    assert new_leader is not None and new_holder is not None and restored is not None
+    return Failover(leader, holder, new_leader, new_holder, seconds, before, restored)
 
 
 def prod_orders(agent: NodeAgent, job_jar: Path) -> tuple[list[dict[str, Any]], KubernetesHaCluster]:
