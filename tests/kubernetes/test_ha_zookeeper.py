@@ -23,129 +23,47 @@ memory), its pods run by the node agent:
 
 from __future__ import annotations
 
-import functools
-import os
-import signal
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.cluster_dns import ClusterDns
 from tests.support.flink_rest import FlinkRest
-from tests.support.ha_cluster import (
-    completed_checkpoints_in,
-    ha_spec,
-    render_ha,
-    session_timeout_ms,
-    zookeeper_root,
-)
+from tests.support.ha_cluster import completed_checkpoints_in, ha_spec, session_timeout_ms
 from tests.support.kubernetes_api import KubernetesApi
-from tests.support.kubernetes_cluster import apply_all, is_ready, pods_of, rolled_out, the_one, wait_for
+from tests.support.kubernetes_cluster import is_ready, pods_of, the_one, wait_for
 from tests.support.node.agent import NodeAgent
-from tests.support.persistent_volumes import StaticVolume, claim, static_volumes
-from tests.support.pods.plans import flat_config
 from tests.support.toolchain import JavaBuild, flink_versions
-from tests.support.zookeeper_ha import Leader, contenders, evict, leader, monitor, quorum, running_at
+from tests.support.zookeeper_ha import (
+    HaDeployment,
+    deployed,
+    evict,
+    ha_volume,
+    kill_the_leader,
+    latest_completed,
+    monitor,
+    quorum,
+)
 
 pytestmark = pytest.mark.kubernetes
 
 V23 = flink_versions()[1]
 SPEC = ha_spec(V23)
-NAMESPACE, CLUSTER = SPEC["namespace"], SPEC["name"]
+NAMESPACE = SPEC["namespace"]
 HA_CLAIM = SPEC["highAvailability"]["volumeClaim"]
-HA_STORAGE = "1Gi"
-HA_VOLUME = f"{CLUSTER}-{HA_CLAIM}"
+HA_VOLUME = ha_volume(SPEC)
 STARTUP_SECONDS = 300.0
 FAILOVER_SECONDS = 180.0
 CHECKPOINT_ARGS = ["--checkpoint-interval-ms", "1000"]
 KILLS = 3
-SIGKILL_EXIT_CODE = 128 + signal.SIGKILL
-
-
-def container_port(pod_spec: Mapping[str, Any], name: str) -> int:
-    (port,) = [p["containerPort"] for c in pod_spec["containers"] for p in c.get("ports", [])
-               if p["name"] == name]
-    return int(port)
-
-
-@dataclass
-class HaDeployment:
-    """The rendered cluster, running, and the folders of the volumes provisioned for it."""
-
-    objects: list[dict[str, Any]]
-    folders: dict[str, Path]
-    """PersistentVolume name -> its hostPath folder."""
-
-    @property
-    def statefulset(self) -> dict[str, Any]:
-        return the_one(self.objects, "StatefulSet")
-
-    @property
-    def config(self) -> dict[str, str]:
-        return flat_config(the_one(self.objects, "ConfigMap", f"{CLUSTER}-config")["data"])
-
-    @property
-    def zoo_cfg(self) -> dict[str, str]:
-        text = the_one(self.objects, "ConfigMap", self.statefulset["metadata"]["name"])["data"]["zoo.cfg"]
-        return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-
-    @property
-    def client_port(self) -> int:
-        return container_port(self.statefulset["spec"]["template"]["spec"], "client")
-
-    @property
-    def root(self) -> str:
-        return zookeeper_root(self.config)
-
-    def servers(self, api: KubernetesApi) -> dict[str, str]:
-        """ZooKeeper pod name -> its IP."""
-        pods = sorted(pods_of(api, NAMESPACE, "zookeeper").items())
-        return {name: pod["status"].get("podIP", "") for name, pod in pods}
-
-    def leader(self, api: KubernetesApi) -> Leader | None:
-        return leader(list(self.servers(api).values()), self.client_port, self.root)
-
-    def contenders(self, api: KubernetesApi) -> int | None:
-        return contenders(list(self.servers(api).values()), self.client_port, self.root)
-
-
-def provisioned_volumes(objects: list[dict[str, Any]]) -> list[StaticVolume]:
-    """One volume per ZooKeeper server, as its claim template asks, owned by the servers' user;
-    one shared volume for the Flink HA storage, owned by Flink's."""
-    statefulset = the_one(objects, "StatefulSet")
-    (template,) = statefulset["spec"]["volumeClaimTemplates"]
-    (access_mode,) = template["spec"]["accessModes"]
-    zookeeper = statefulset["spec"]["template"]["spec"]["securityContext"]
-    jobmanager = the_one(objects, "Deployment", f"{CLUSTER}-jobmanager")
-    flink = jobmanager["spec"]["template"]["spec"]["securityContext"]
-    capacity = template["spec"]["resources"]["requests"]["storage"]
-    return [
-        *(StaticVolume(f"{CLUSTER}-zookeeper-{index}", access_mode, capacity, zookeeper["runAsUser"],
-                       zookeeper["fsGroup"])
-          for index in range(statefulset["spec"]["replicas"])),
-        StaticVolume(HA_VOLUME, "ReadWriteMany", HA_STORAGE, flink["runAsUser"], flink["fsGroup"]),
-    ]
 
 
 @pytest.fixture(scope="module")
 def ha(node_agent: NodeAgent, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HaDeployment]:
-    api = node_agent.api
-    objects = render_ha(SPEC)
-    explain = node_agent.diagnostics(NAMESPACE)
     started = time.monotonic()
-    with (static_volumes(api, tmp_path_factory.mktemp("volumes"), provisioned_volumes(objects)) as folders,
-          apply_all(api, [*objects, claim(HA_CLAIM, NAMESPACE, "ReadWriteMany", HA_STORAGE)])):
-        deployment = HaDeployment(objects, folders)
-        workloads = [("StatefulSet", deployment.statefulset["metadata"]["name"])] + [
-            ("Deployment", o["metadata"]["name"]) for o in objects if o["kind"] == "Deployment"]
-        for kind, name in workloads:
-            wait_for(f"{kind} {name} rolled out", functools.partial(rolled_out, api, NAMESPACE, name, kind),
-                     STARTUP_SECONDS, explain)
-        wait_for("a Flink leader in ZooKeeper", lambda: deployment.leader(api), STARTUP_SECONDS, explain)
+    with deployed(node_agent, SPEC, tmp_path_factory.mktemp("volumes"), STARTUP_SECONDS) as deployment:
         print(f"\nZooKeeper-HA cluster ready {time.monotonic() - started:.1f}s after apply")
         yield deployment
 
@@ -210,73 +128,6 @@ def test_the_ensemble_starts_on_its_claims_forms_a_quorum_and_resolves(
     assert found is not None and found.ip in jobmanagers
 
 
-@dataclass(frozen=True)
-class Failover:
-    old_leader: str
-    new_leader: str
-    elected_s: float
-    running_s: float
-    completed_before: int
-    on_storage: int
-    restored: int
-
-
-def pod_at(api: KubernetesApi, ip: str) -> str:
-    (name,) = [n for n, p in pods_of(api, NAMESPACE, "jobmanager").items() if p["status"].get("podIP") == ip]
-    return name
-
-
-def latest_completed(rest: FlinkRest, job_id: str) -> int | None:
-    latest = rest.call("GET", f"/jobs/{job_id}/checkpoints")["latest"]["completed"]
-    return int(latest["id"]) if latest else None
-
-
-def kill_the_leader(ha: HaDeployment, agent: NodeAgent, job_id: str, checkpoint_dir: Path) -> Failover:
-    """SIGKILL the leading JobManager's container main process (by its PID); wait for the
-    standby to lead and run the job again, and for the killed one to stand by."""
-    api = agent.api
-    rest_port = int(ha.config["rest.port"])
-    before = ha.leader(api)
-    assert before is not None
-    rest = FlinkRest(f"http://{before.ip}:{rest_port}", agent.diagnostics(NAMESPACE))
-    completed_before = latest_completed(rest, job_id)
-    assert completed_before is not None, "no checkpoint before the kill"
-    old_name = pod_at(api, before.ip)
-    container = agent.worker(NAMESPACE, old_name).container("jobmanager")
-    assert container.process is not None
-    restarts = container.restarts
-    os.kill(container.process.pid, signal.SIGKILL)
-    killed = time.monotonic()
-    on_storage = max(completed_checkpoints_in(checkpoint_dir, job_id))
-
-    def new_leader() -> Leader | None:
-        found = ha.leader(api)
-        return found if found is not None and found.session != before.session else None
-
-    after = wait_for("a new leader", new_leader, FAILOVER_SECONDS, agent.diagnostics(NAMESPACE))
-    elected = time.monotonic()
-    rest = FlinkRest(f"http://{after.ip}:{rest_port}", agent.diagnostics(NAMESPACE))
-    wait_for("the job running again", lambda: running_at(rest, job_id), FAILOVER_SECONDS, rest.diagnostics)
-    back = time.monotonic()
-    restored = rest.wait("the restored checkpoint",
-                         lambda: rest.call("GET", f"/jobs/{job_id}/checkpoints")["latest"]["restored"], 30)
-    # The killed container restarted, as the kubelet restarts it, and stands by.
-    status = wait_for("the killed JobManager restarted", lambda: restarted(api, old_name, restarts),
-                      FAILOVER_SECONDS, agent.diagnostics(NAMESPACE))
-    assert status["lastState"]["terminated"]["exitCode"] == SIGKILL_EXIT_CODE, status
-    wait_for("two JobManagers in the election again", lambda: ha.contenders(api) == 2, FAILOVER_SECONDS,
-             agent.diagnostics(NAMESPACE))
-    return Failover(old_name, pod_at(api, after.ip), elected - killed, back - killed, completed_before,
-                    on_storage, int(restored["id"]))
-
-
-def restarted(api: KubernetesApi, pod: str, restarts: int) -> dict[str, Any] | None:
-    """The JobManager container's status once it has restarted after ``restarts`` and is Ready."""
-    found = api.get("v1", "Pod", pod, NAMESPACE).body
-    (status,) = [s for s in found.get("status", {}).get("containerStatuses", []) if s["name"] == "jobmanager"]
-    return status if status["restartCount"] > restarts and status["ready"] else None
-
-
 def test_the_standby_jobmanager_takes_over_three_times(
     ha: HaDeployment, node_agent: NodeAgent, java_build: Callable[[str], JavaBuild],
 ) -> None:
@@ -294,17 +145,13 @@ def test_the_standby_jobmanager_takes_over_three_times(
     rest.wait("a completed checkpoint", lambda: latest_completed(rest, job_id), 120)
 
     # The checkpoints go to the HA volume: the rendered directory, on the claim's folder.
-    checkpoint_path = PurePosixPath(config["execution.checkpointing.dir"].removeprefix("file://"))
-    jobmanager = the_one(ha.objects, "Deployment", f"{CLUSTER}-jobmanager")["spec"]["template"]["spec"]
-    (mount,) = [m["mountPath"] for m in jobmanager["containers"][0]["volumeMounts"]
-                if checkpoint_path.is_relative_to(m["mountPath"])]
-    checkpoint_dir = ha.folders[HA_VOLUME] / checkpoint_path.relative_to(mount)
+    checkpoint_dir = ha.checkpoint_dir
     assert completed_checkpoints_in(checkpoint_dir, job_id), sorted(checkpoint_dir.rglob("*"))[:20]
 
     session_s = session_timeout_ms(config, ha.zoo_cfg) / 1000
     failovers = []
     for _ in range(KILLS):
-        failover = kill_the_leader(ha, node_agent, job_id, checkpoint_dir)
+        failover = kill_the_leader(ha, node_agent, job_id, FAILOVER_SECONDS)
         failovers.append(failover)
         assert failover.new_leader != failover.old_leader, failover
         assert failover.completed_before <= failover.restored <= failover.on_storage, failover
