@@ -235,6 +235,7 @@ def deployed(
     StatefulSet and the Deployments have rolled out and Flink has a leader in ZooKeeper;
     deleted afterwards."""
     api, namespace = agent.api, str(spec["namespace"])
+    folder.mkdir(parents=True, exist_ok=True)
     objects = render_ha(spec)
     explain = agent.diagnostics(namespace)
     ha_claim = claim(spec["highAvailability"]["volumeClaim"], namespace, "ReadWriteMany", HA_STORAGE)
