@@ -68,7 +68,7 @@ from tests.support.node.agent import NodeAgent, running_agent  # noqa: E402
 from tests.support.node.registration import NodeSpec  # noqa: E402
 from tests.support.node_network import node_network, session_tag  # noqa: E402
 from tests.support.toolchain import compile_sources, find_java, flink_versions  # noqa: E402
-from tests.support.zookeeper_ha import deployed, kill_the_leader, latest_completed  # noqa: E402
+from tests.support.zookeeper_ha import deployed, kill_the_leader  # noqa: E402
 
 NODES = (NodeSpec("bench-a1", zone="zone-a"), NodeSpec("bench-a2", zone="zone-a"),
          NodeSpec("bench-b1", zone="zone-b"))
@@ -138,7 +138,7 @@ def zookeeper_ha(agent: NodeAgent, job_jar: Path, kills: int, folder: Path) -> d
             found = ha.leader(agent.api)
             assert found is not None
             leading = ha.rest_at(agent, found)
-            leading.wait("a checkpoint", lambda r=leading: latest_completed(r, job_id), TIMEOUT)
+            leading.wait("a checkpoint", lambda r=leading: r.latest_checkpoint(job_id), TIMEOUT)
             failover = kill_the_leader(ha, agent, job_id, TIMEOUT)
             assert failover.restored >= failover.completed_before
             running_s.append(failover.running_s)

@@ -30,7 +30,6 @@ from typing import Any
 import pytest
 
 from tests.support.cluster_dns import ClusterDns
-from tests.support.flink_rest import FlinkRest
 from tests.support.ha_cluster import completed_checkpoints_in, ha_spec, session_timeout_ms
 from tests.support.kubernetes_api import KubernetesApi
 from tests.support.kubernetes_cluster import is_ready, pods_of, the_one, wait_for
@@ -42,7 +41,6 @@ from tests.support.zookeeper_ha import (
     evict,
     ha_volume,
     kill_the_leader,
-    latest_completed,
     monitor,
     quorum,
 )
@@ -133,16 +131,15 @@ def test_the_standby_jobmanager_takes_over_three_times(
 ) -> None:
     api = node_agent.api
     config = ha.config
-    explain = node_agent.diagnostics(NAMESPACE)
     current = ha.leader(api)
     assert current is not None
-    rest = FlinkRest(f"http://{current.ip}:{config['rest.port']}", explain)
+    rest = ha.rest_at(node_agent, current)
     slots = int(config["taskmanager.numberOfTaskSlots"]) * SPEC["taskManager"]["replicas"]
     rest.wait(f"{slots} slots at the leader", lambda: rest.call("GET", "/overview")["slots-total"] == slots,
               STARTUP_SECONDS)
     job_id = rest.run_jar(java_build(V23).job_jar, SPEC["parallelism"], CHECKPOINT_ARGS)
     rest.wait("the job running", lambda: rest.running(job_id), STARTUP_SECONDS)
-    rest.wait("a completed checkpoint", lambda: latest_completed(rest, job_id), 120)
+    rest.wait("a completed checkpoint", lambda: rest.latest_checkpoint(job_id), 120)
 
     # The checkpoints go to the HA volume: the rendered directory, on the claim's folder.
     checkpoint_dir = ha.checkpoint_dir
@@ -160,9 +157,9 @@ def test_the_standby_jobmanager_takes_over_three_times(
         assert failover.elected_s >= session_s * 2 / 3 - 0.5, failover
         leader_now = ha.leader(api)
         assert leader_now is not None
-        rest = FlinkRest(f"http://{leader_now.ip}:{config['rest.port']}", explain)
+        rest = ha.rest_at(node_agent, leader_now)
         rest.wait(f"a checkpoint after {failover.restored}",
-                  lambda r=rest, f=failover: (latest_completed(r, job_id) or 0) > f.restored, 120)
+                  lambda r=rest, f=failover: (r.latest_checkpoint(job_id) or 0) > f.restored, 120)
     restored = [f.restored for f in failovers]
     assert restored == sorted(set(restored)), restored
 

@@ -93,5 +93,10 @@ class FlinkRest:
             return job
         return None
 
+    def latest_checkpoint(self, job_id: str, which: str = "completed") -> int | None:
+        """The id of the job's latest ``completed`` (or ``restored``) checkpoint, if any."""
+        latest = self.call("GET", f"/jobs/{job_id}/checkpoints")["latest"][which]
+        return int(latest["id"]) if latest else None
+
     def completed_checkpoints(self, job_id: str) -> int:
         return int(self.call("GET", f"/jobs/{job_id}/checkpoints")["counts"]["completed"])

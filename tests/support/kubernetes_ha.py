@@ -119,12 +119,10 @@ class KubernetesHaCluster:
         return FlinkRest(f"http://{ip}:{self.rest_port}", self.agent.diagnostics(self.namespace))
 
     def latest_completed(self) -> int | None:
-        latest = self.rest().call("GET", f"/jobs/{self.job_id}/checkpoints")["latest"]["completed"]
-        return int(latest["id"]) if latest else None
+        return self.rest().latest_checkpoint(self.job_id)
 
     def restored(self) -> int | None:
-        restored = self.rest().call("GET", f"/jobs/{self.job_id}/checkpoints")["latest"]["restored"]
-        return int(restored["id"]) if restored else None
+        return self.rest().latest_checkpoint(self.job_id, "restored")
 
     def holder(self) -> str | None:
         """The lease's holder: a JobManager process (a restarted container is a new one)."""

@@ -251,11 +251,6 @@ def deployed(
         yield deployment
 
 
-def latest_completed(rest: FlinkRest, job_id: str) -> int | None:
-    latest = rest.call("GET", f"/jobs/{job_id}/checkpoints")["latest"]["completed"]
-    return int(latest["id"]) if latest else None
-
-
 @dataclass(frozen=True)
 class Failover:
     """One leader loss: the pod killed, the pod leading after, the seconds from the kill to
@@ -286,7 +281,7 @@ def kill_the_leader(ha: HaDeployment, agent: NodeAgent, job_id: str, timeout: fl
     before = ha.leader(api)
     assert before is not None
     rest = ha.rest_at(agent, before)
-    completed_before = latest_completed(rest, job_id)
+    completed_before = rest.latest_checkpoint(job_id)
     assert completed_before is not None, "no checkpoint before the kill"
     old_name = ha.jobmanager_at(api, before.ip)
     container = agent.worker(namespace, old_name).container("jobmanager")
@@ -305,12 +300,11 @@ def kill_the_leader(ha: HaDeployment, agent: NodeAgent, job_id: str, timeout: fl
     rest = ha.rest_at(agent, after)
     wait_for("the job running again", lambda: running_at(rest, job_id), timeout, rest.diagnostics)
     back = time.monotonic()
-    restored = rest.wait("the restored checkpoint",
-                         lambda: rest.call("GET", f"/jobs/{job_id}/checkpoints")["latest"]["restored"], 30)
+    restored = rest.wait("the restored checkpoint", lambda: rest.latest_checkpoint(job_id, "restored"), 30)
     # The killed container restarted, as the kubelet restarts it, and stands by.
     status = wait_for("the killed JobManager restarted",
                       lambda: restarted(api, namespace, old_name, restarts), timeout, explain)
     assert status["lastState"]["terminated"]["exitCode"] == SIGKILL_EXIT_CODE, status
     wait_for("two JobManagers in the election again", lambda: ha.contenders(api) == 2, timeout, explain)
     return Failover(old_name, ha.jobmanager_at(api, after.ip), elected - killed, back - killed,
-                    completed_before, on_storage, int(restored["id"]))
+                    completed_before, on_storage, restored)

@@ -81,3 +81,11 @@ def test_a_wait_tries_again_through_404_and_503(answers: Answers) -> None:
               (200, job("RUNNING", "RUNNING"))]
     assert rest.wait("the job running", lambda: rest.running(JOB), 10)["state"] == "RUNNING"
     assert not queue
+
+
+def test_the_latest_checkpoint_is_read_by_kind(answers: Answers) -> None:
+    rest, queue = answers
+    body = {"latest": {"completed": {"id": 7, "status": "COMPLETED"}, "restored": None}}
+    queue += [(200, body), (200, body)]
+    assert rest.latest_checkpoint(JOB) == 7
+    assert rest.latest_checkpoint(JOB, "restored") is None
